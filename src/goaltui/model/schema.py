@@ -346,3 +346,12 @@ def collection(name_or_kind: str) -> Collection:
     except KeyError:
         known = ", ".join(sorted(COLLECTIONS))
         raise KeyError(f"unknown record kind {name_or_kind!r}; known: {known}") from None
+
+
+STRATEGY = Collection(
+    "strategy",
+    "strategy",
+    (Field("vision", FieldType.TEXT), Field("mission", FieldType.TEXT)),
+    title_field="vision",
+)
+"""The single strategy record (its ``values`` are the ``values`` collection)."""

@@ -1,0 +1,131 @@
+"""The click group, its shared options, and how errors reach the user.
+
+The CLI is a thin shell over ``Workspace`` (writes) and the mirror (reads). Read
+commands never load the Automerge document unless the mirror is behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from goaltui.errors import GoaltuiError
+from goaltui.paths import WorkspacePaths, default_data_dir
+
+if TYPE_CHECKING:
+    from goaltui.mirror.read import MirrorReader
+    from goaltui.workspace import Workspace
+
+__all__ = ["CliContext", "cli", "echo_json", "main", "pass_cli"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CliContext:
+    """What every command needs: where the data is and which workspace."""
+
+    def __init__(self, data_dir: Path, workspace: str | None) -> None:
+        self.data_dir = data_dir
+        self._workspace = workspace
+        self._opened: Workspace | None = None
+
+    @property
+    def workspace_name(self) -> str:
+        """``--workspace``, else the only workspace, else ``main``."""
+        if self._workspace:
+            return self._workspace
+        names = WorkspacePaths(self.data_dir, "main").all_names()
+        if len(names) == 1:
+            return names[0]
+        return "main"
+
+    def paths(self, name: str | None = None) -> WorkspacePaths:
+        return WorkspacePaths(self.data_dir, name or self.workspace_name)
+
+    def mirror_path(self) -> Path:
+        return self.paths().mirror
+
+    def open_workspace(self) -> Workspace:
+        """The workspace, opened once per command and closed when the command ends."""
+        if self._opened is None:
+            from goaltui.workspace import Workspace
+
+            ws = Workspace.open(self.paths())
+            click.get_current_context().call_on_close(ws.close)
+            for problem in ws.problems:
+                click.echo(f"warning: {problem}", err=True)
+            self._opened = ws
+        return self._opened
+
+    def reader(self) -> MirrorReader:
+        """A read-only view of the mirror, brought up to date first if it is behind."""
+        from goaltui.freshness import fresh_reader
+
+        reader = fresh_reader(self.paths(), self.open_workspace)
+        click.get_current_context().call_on_close(reader.close)
+        return reader
+
+
+pass_cli = click.make_pass_decorator(CliContext)
+
+
+def echo_json(value: Any) -> None:
+    """Print ``value`` as JSON (UTF-8, stable key order of the records)."""
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+class _Group(click.Group):
+    """Turns domain errors into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GoaltuiError as exc:
+            raise click.ClickException(str(exc)) from None
+        except ValueError as exc:  # ValidationError and friends
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(
+                f"{exc.strerror or exc} ({exc.filename or 'file'}): check the disk and the "
+                "permissions of the data directory"
+            ) from None
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GOALTUI_DATA_DIR",
+    default=None,
+    help="Where workspaces live (default: the XDG data dir; env GOALTUI_DATA_DIR).",
+)
+@click.option("--workspace", "-w", default=None, help="Workspace name (default: the only one, else 'main').")
+@click.version_option(package_name="goaltui")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, workspace: str | None) -> None:
+    """goaltui: set goals together and keep strategy aligned, in the terminal.
+
+    With no command, opens the terminal UI (on the demo workspace if none exists).
+
+    Example: goaltui add goal "Launch v2 in Europe" --level strategic --due 2027-06-30
+    """
+    ctx.obj = CliContext(data_dir or default_data_dir(), workspace)
+    if ctx.invoked_subcommand is None:
+        from goaltui.cli.tui_cmd import open_tui
+
+        open_tui(ctx.obj)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from goaltui.cli import commands  # noqa: F401  (registers the commands)
+
+    try:
+        cli(prog_name="goaltui")
+    except KeyboardInterrupt:
+        sys.exit(130)

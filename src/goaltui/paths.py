@@ -1,0 +1,94 @@
+"""Where a workspace's files live, and keeping them private."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["WorkspacePaths", "default_data_dir", "ensure_private_dir", "valid_workspace_name"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def default_data_dir() -> Path:
+    """``GOALTUI_DATA_DIR``, else the XDG data directory (``~/.local/share/goaltui``)."""
+    env = os.environ.get("GOALTUI_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("goaltui", appauthor=False)
+
+
+def valid_workspace_name(name: str) -> bool:
+    """Letters, digits, ``.``, ``_``, ``-``; starts with a letter or digit; at most 64."""
+    return bool(_NAME.match(name))
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) as 0700 whatever the umask; tighten it if it exists."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        os.chmod(d, 0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
+@dataclass(frozen=True)
+class WorkspacePaths:
+    """The files of one data directory and one workspace name in it.
+
+    ``data_dir/repo`` is an automerge-repo storage root (the official sync server
+    can serve it); ``data_dir/workspaces/<name>/`` holds the workspace's local
+    config and its SQLite mirror.
+    """
+
+    data_dir: Path
+    name: str
+
+    @property
+    def repo(self) -> Path:
+        return self.data_dir / "repo"
+
+    @property
+    def workspaces(self) -> Path:
+        return self.data_dir / "workspaces"
+
+    @property
+    def dir(self) -> Path:
+        return self.workspaces / self.name
+
+    @property
+    def config(self) -> Path:
+        return self.dir / "workspace.json"
+
+    @property
+    def mirror(self) -> Path:
+        return self.dir / "mirror.db"
+
+    @property
+    def conflicts(self) -> Path:
+        return self.dir / "conflicts.json"
+
+    def exists(self) -> bool:
+        return self.config.is_file()
+
+    def with_name(self, name: str) -> WorkspacePaths:
+        return WorkspacePaths(self.data_dir, name)
+
+    def all_names(self) -> list[str]:
+        """Names of the workspaces in this data directory, sorted."""
+        if not self.workspaces.is_dir():
+            return []
+        return sorted(p.parent.name for p in self.workspaces.glob("*/workspace.json"))

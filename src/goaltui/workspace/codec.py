@@ -1,0 +1,222 @@
+"""Reading and writing records in the Automerge document.
+
+The layout (DESIGN.md): root maps ``meta``, ``strategy`` (vision, mission, and the
+``values`` map), ``history`` and one map per collection, record id → record map.
+Readers accept what JS clients write too: a JS string arrives as a Text object,
+so every string field is read whether it is a ``Str`` scalar or Text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from automerge import core as am
+
+from goaltui.model import Collection, FieldType, Record, collection
+from goaltui.model.schema import COLLECTIONS
+
+__all__ = [
+    "STRATEGY_ID",
+    "collection_obj",
+    "iter_records",
+    "read_map",
+    "read_record",
+    "read_value",
+    "splice_text",
+    "write_fields",
+]
+
+STRATEGY_ID = "strategy"
+_Reader = am.Document | am.Transaction
+
+
+def read_value(doc: _Reader, value: Any) -> Any:
+    """A plain Python value for one ``get()`` result (scalar or object)."""
+    kind, obj_id = value
+    if isinstance(kind, tuple):
+        scalar_type, scalar = kind
+        if scalar_type == am.ScalarType.Bytes:
+            return bytes(scalar)
+        if scalar_type == am.ScalarType.Null:
+            return None
+        return scalar
+    if kind == am.ObjType.Text:
+        return doc.text(obj_id)
+    if kind == am.ObjType.List:
+        return [read_value(doc, v) for v in doc.values(obj_id)]
+    return read_map(doc, obj_id)
+
+
+def read_map(doc: _Reader, obj: bytes) -> dict[str, Any]:
+    """A map object as a dict of plain values."""
+    out: dict[str, Any] = {}
+    for key in doc.keys(obj):
+        got = doc.get(obj, key)
+        if got is not None:
+            out[key] = read_value(doc, got)
+    return out
+
+
+def _child_map(doc: _Reader, obj: bytes, key: str) -> bytes | None:
+    got = doc.get(obj, key)
+    if got is None or got[0] != am.ObjType.Map:
+        return None
+    return got[1]
+
+
+def collection_obj(doc: _Reader, name: str) -> bytes | None:
+    """The map object holding a collection's records, or None if absent."""
+    if name == "values":
+        strategy = _child_map(doc, am.ROOT, "strategy")
+        return None if strategy is None else _child_map(doc, strategy, "values")
+    return _child_map(doc, am.ROOT, name)
+
+
+def _normalise(coll: Collection, data: dict[str, Any]) -> dict[str, Any]:
+    """Coerce values written by other clients into the schema's Python types."""
+    for name, value in list(data.items()):
+        spec = coll.get(name)
+        if spec is None or value is None:
+            continue
+        if spec.type is FieldType.FLOAT and isinstance(value, int) and not isinstance(value, bool):
+            data[name] = float(value)
+        elif spec.type is FieldType.INT and isinstance(value, float) and value.is_integer():
+            data[name] = int(value)
+    return data
+
+
+def read_record(doc: _Reader, coll_name: str, record_id: str) -> Record | None:
+    """One record by collection and id, or None."""
+    if coll_name == STRATEGY_ID:
+        obj = _child_map(doc, am.ROOT, "strategy")
+        if obj is None:
+            return None
+        data = read_map(doc, obj)
+        data.pop("values", None)
+        return Record(STRATEGY_ID, STRATEGY_ID, data)
+    parent = collection_obj(doc, coll_name)
+    if parent is None:
+        return None
+    obj = _child_map(doc, parent, record_id)
+    if obj is None:
+        return None
+    return Record(coll_name, record_id, _normalise(collection(coll_name), read_map(doc, obj)))
+
+
+def iter_records(doc: _Reader, coll_name: str) -> Iterator[Record]:
+    """Every record of a collection, in id order."""
+    parent = collection_obj(doc, coll_name)
+    if parent is None:
+        return
+    coll = COLLECTIONS.get(coll_name)
+    for record_id in sorted(doc.keys(parent)):
+        obj = _child_map(doc, parent, record_id)
+        if obj is not None:
+            data = read_map(doc, obj)
+            yield Record(coll_name, record_id, data if coll is None else _normalise(coll, data))
+
+
+def splice_text(tx: am.Transaction, text_obj: bytes, old: str, new: str) -> None:
+    """Turn text ``old`` into ``new`` by touching only the changed middle.
+
+    Keeping the common prefix and suffix lets concurrent edits elsewhere in the
+    text merge character by character. One code point per element (DESIGN.md).
+    """
+    if old == new:
+        return
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while (
+        suffix < limit - prefix
+        and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]
+    ):
+        suffix += 1
+    for _ in range(len(old) - prefix - suffix):
+        tx.delete(text_obj, prefix)
+    for offset, char in enumerate(new[prefix : len(new) - suffix]):
+        tx.insert(text_obj, prefix + offset, am.ScalarType.Str, char)
+
+
+def _put_text(tx: am.Transaction, obj: bytes, key: str, value: str) -> None:
+    got = tx.get(obj, key)
+    if got is not None and got[0] == am.ObjType.Text:
+        splice_text(tx, got[1], tx.text(got[1]), value)
+        return
+    text_obj = tx.put_object(obj, key, am.ObjType.Text)
+    splice_text(tx, text_obj, "", value)
+
+
+def _put_list(tx: am.Transaction, obj: bytes, key: str, items: list[str]) -> None:
+    got = tx.get(obj, key)
+    if got is not None and got[0] == am.ObjType.List:
+        current = [read_value(tx, v) for v in tx.values(got[1])]
+        if current == items:
+            return
+    list_obj = tx.put_object(obj, key, am.ObjType.List)
+    for index, item in enumerate(items):
+        tx.insert(list_obj, index, am.ScalarType.Str, item)
+
+
+def _put_smart(tx: am.Transaction, obj: bytes, key: str, value: dict[str, str | None]) -> None:
+    got = tx.get(obj, key)
+    smart = got[1] if got is not None and got[0] == am.ObjType.Map else None
+    if smart is None:
+        smart = tx.put_object(obj, key, am.ObjType.Map)
+    for criterion, statement in value.items():
+        if statement is None:
+            if tx.get(smart, criterion) is not None:
+                tx.delete(smart, criterion)
+        else:
+            _put_scalar(tx, smart, criterion, statement)
+
+
+def _same_scalar(tx: am.Transaction, obj: bytes, key: str, value: Any) -> bool:
+    got = tx.get(obj, key)
+    if got is None or not isinstance(got[0], tuple):
+        return False
+    current = got[0][1]
+    return type(current) is type(value) and current == value
+
+
+def _put_scalar(tx: am.Transaction, obj: bytes, key: str, value: Any) -> None:
+    if _same_scalar(tx, obj, key, value):
+        return
+    if isinstance(value, bool):
+        tx.put(obj, key, am.ScalarType.Boolean, value)
+    elif isinstance(value, int):
+        tx.put(obj, key, am.ScalarType.Int, value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{key}: {value} is not a finite number")
+        tx.put(obj, key, am.ScalarType.F64, value)
+    elif isinstance(value, str):
+        tx.put(obj, key, am.ScalarType.Str, value)
+    else:
+        raise TypeError(f"{key}: cannot store a {type(value).__name__}")
+
+
+def write_fields(tx: am.Transaction, obj: bytes, coll: Collection | None, fields: dict[str, Any]) -> None:
+    """Write validated ``fields`` into record map ``obj``; None deletes a field.
+
+    ``coll`` None means free-form scalars (``meta``); otherwise the schema decides
+    Text vs Str, lists and the SMART map. Values equal to what is stored are not
+    rewritten, so an edit records only what really changed.
+    """
+    for key, value in fields.items():
+        spec = coll.get(key) if coll is not None else None
+        if value is None:
+            if tx.get(obj, key) is not None:
+                tx.delete(obj, key)
+        elif spec is not None and spec.type is FieldType.TEXT:
+            _put_text(tx, obj, key, str(value))
+        elif spec is not None and spec.type is FieldType.REFS:
+            _put_list(tx, obj, key, [str(v) for v in value])
+        elif spec is not None and spec.type is FieldType.SMART:
+            _put_smart(tx, obj, key, dict(value))
+        else:
+            _put_scalar(tx, obj, key, value)

@@ -1,0 +1,469 @@
+"""The Workspace: the one path through which every change to a workspace goes.
+
+Each public mutation is one Automerge transaction, validated before it writes,
+made durable (an incremental chunk, fsynced) before it returns, mirrored into
+SQLite in the same step, and announced to subscribers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from automerge import core as am
+
+from goaltui.errors import NewerSchemaError, NotFound, StorageProblem, WorkspaceExists, WorkspaceNotFound
+from goaltui.model import SCHEMA_VERSION, Record, collection
+from goaltui.model.dates import now_instant
+from goaltui.model.schema import COLLECTIONS, STRATEGY, Collection
+from goaltui.model.validate import validate_record
+from goaltui.paths import WorkspacePaths, ensure_private_dir, valid_workspace_name
+from goaltui.workspace.changes import touched_records
+from goaltui.workspace.codec import (
+    STRATEGY_ID,
+    collection_obj,
+    iter_records,
+    read_map,
+    read_record,
+    write_fields,
+)
+from goaltui.workspace.config import WorkspaceConfig
+from goaltui.workspace.history import HistoryEntry, read_history, write_history
+from goaltui.workspace.ids import new_id
+from goalsync.amcore import CorruptData
+from goalsync.protocol.docid import new_document_id, to_url
+from goalsync.storage import DocumentStore, FileChunkStore
+
+__all__ = ["Workspace", "WorkspaceChange"]
+
+COMPACT_AFTER = 256  # incremental chunks before a compaction is worth its save()
+
+
+@dataclass(frozen=True)
+class WorkspaceChange:
+    """What subscribers are told after each change: which records, from where."""
+
+    action: str
+    records: tuple[tuple[str, str], ...]
+    origin: str  # "local" (this process), "disk" (another process), "sync"
+    everything: bool = False
+
+
+def _is_panic(exc: BaseException) -> bool:
+    return type(exc).__name__ == "PanicException"
+
+
+class Workspace:
+    """An open workspace: its document, its storage and its mirror."""
+
+    def __init__(self, paths: WorkspacePaths, config: WorkspaceConfig, store: DocumentStore) -> None:
+        self.paths = paths
+        self.config = config
+        self._store = store
+        self._subscribers: list[Callable[[WorkspaceChange], None]] = []
+        self.problems: list[str] = []
+        self._mirror: Any = None
+        self._load()
+
+    # ----------------------------------------------------------------- opening
+
+    @classmethod
+    def create(cls, paths: WorkspacePaths, *, document_id: str | None = None) -> Workspace:
+        """Create a new workspace called ``paths.name``; fails if it exists."""
+        if not valid_workspace_name(paths.name):
+            raise StorageProblem(
+                f"{paths.name!r} is not a valid workspace name: use letters, digits, '.', '_' "
+                "or '-', starting with a letter or digit"
+            )
+        if paths.exists():
+            raise WorkspaceExists(f"workspace {paths.name!r} already exists in {paths.data_dir}")
+        ensure_private_dir(paths.dir)
+        ensure_private_dir(paths.repo)
+        config = WorkspaceConfig(document_id=document_id or new_document_id())
+        config.save(paths.config)
+        ws = cls(paths, config, DocumentStore(FileChunkStore(paths.repo)))
+        if not ws._doc.get_heads():
+            ws._initialise()
+        return ws
+
+    @classmethod
+    def open(cls, paths: WorkspacePaths) -> Workspace:
+        """Open an existing workspace."""
+        if not paths.exists():
+            names = ", ".join(paths.all_names()) or "none yet"
+            raise WorkspaceNotFound(
+                f"no workspace {paths.name!r} in {paths.data_dir} (workspaces: {names}); "
+                "create one with 'goaltui init NAME' or 'goaltui demo'"
+            )
+        config = WorkspaceConfig.load(paths.config)
+        return cls(paths, config, DocumentStore(FileChunkStore(paths.repo)))
+
+    def _load(self) -> None:
+        try:
+            loaded = self._store.load(self.config.document_id, actor_id=am.random_actor_id())
+        except OSError as exc:
+            raise StorageProblem(f"cannot read {self.paths.repo}: {exc}") from None
+        self._doc: am.Document = loaded.doc
+        self._known = loaded.known
+        self.problems.extend(loaded.problems)
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        got = self._doc.get(am.ROOT, "meta")
+        if got is None:
+            return
+        version = self._doc.get(got[1], "schema")
+        if version is not None and isinstance(version[0], tuple):
+            found = version[0][1]
+            if isinstance(found, int) and found > SCHEMA_VERSION:
+                raise NewerSchemaError(
+                    f"workspace {self.paths.name!r} uses schema version {found}, this goaltui knows "
+                    f"up to {SCHEMA_VERSION}: upgrade goaltui to open it (nothing was changed)"
+                )
+
+    def _initialise(self) -> None:
+        def write(tx: am.Transaction) -> None:
+            meta = tx.put_object(am.ROOT, "meta", am.ObjType.Map)
+            write_fields(
+                tx, meta, None,
+                {"schema": SCHEMA_VERSION, "name": self.paths.name, "created_at": now_instant()},
+            )
+
+        self._commit("create workspace", [], write, summary=f"created {self.paths.name}")
+
+    def close(self) -> None:
+        """Compact if worthwhile and release the mirror."""
+        try:
+            if self._store.sizes(self.doc_id).get("incremental_count", 0) > COMPACT_AFTER:
+                self.compact()
+        finally:
+            if self._mirror is not None:
+                self._mirror.close()
+                self._mirror = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --------------------------------------------------------------- identity
+
+    @property
+    def doc_id(self) -> str:
+        return self.config.document_id
+
+    @property
+    def url(self) -> str:
+        """The ``automerge:`` URL peers use to find this workspace."""
+        return to_url(self.doc_id)
+
+    @property
+    def name(self) -> str:
+        return self.paths.name
+
+    @property
+    def actor(self) -> str:
+        return self._doc.get_actor().hex()
+
+    @property
+    def me(self) -> str | None:
+        """The person id of this device's user, if set."""
+        return self.config.me
+
+    def set_me(self, person_id: str | None) -> None:
+        if person_id is not None:
+            self.get(person_id, "people")
+        self.config.me = person_id
+        self.config.save(self.paths.config)
+
+    # ------------------------------------------------------------------ reads
+
+    def find(self, coll_name: str, record_id: str) -> Record | None:
+        return read_record(self._doc, coll_name, record_id)
+
+    def get(self, record_id: str, coll_name: str | None = None) -> Record:
+        """The record with this id (in ``coll_name`` if given); NotFound otherwise."""
+        names = [coll_name] if coll_name else [*COLLECTIONS]
+        for name in names:
+            record = read_record(self._doc, name, record_id)
+            if record is not None:
+                return record
+        where = f"among {coll_name}" if coll_name else "in this workspace"
+        raise NotFound(f"no record {record_id!r} {where}")
+
+    def records(self, coll_name: str, *, include_archived: bool = False) -> list[Record]:
+        collection(coll_name)
+        out = list(iter_records(self._doc, coll_name))
+        if not include_archived:
+            out = [r for r in out if not r.data.get("archived")]
+        return out
+
+    def all_records(self) -> Iterator[Record]:
+        """Every record of every collection, and the strategy record."""
+        strategy = self.strategy()
+        if strategy.data:
+            yield strategy
+        for name in COLLECTIONS:
+            yield from iter_records(self._doc, name)
+
+    def strategy(self) -> Record:
+        return read_record(self._doc, STRATEGY_ID, STRATEGY_ID) or Record(STRATEGY_ID, STRATEGY_ID, {})
+
+    def history(self) -> list[HistoryEntry]:
+        return read_history(self._doc)
+
+    def meta(self) -> dict[str, Any]:
+        """The document's ``meta`` record: schema version, name, created_at."""
+        got = self._doc.get(am.ROOT, "meta")
+        return {} if got is None else read_map(self._doc, got[1])
+
+    def _exists(self, coll_name: str, record_id: str) -> bool:
+        if coll_name == "*":
+            return any(self._exists(name, record_id) for name in COLLECTIONS)
+        parent = collection_obj(self._doc, coll_name)
+        return parent is not None and self._doc.get(parent, record_id) is not None
+
+    def _ancestors(self, chain: str, start: str) -> Iterator[str]:
+        """Ids reachable from ``start`` along ``chain`` (``goals``/``teams`` parents, tasks' deps)."""
+        if chain == "tasks.depends_on":
+            seen: set[str] = set()
+            stack = [start]
+            while stack:
+                task = self.find("tasks", stack.pop())
+                for dep in (task.data.get("depends_on") or []) if task else []:
+                    if dep not in seen:
+                        seen.add(dep)
+                        yield dep
+                        stack.append(dep)
+            return
+        seen = set()
+        current = self.find(chain, start)
+        while current is not None:
+            parent = current.data.get("parent")
+            if not parent or parent in seen:
+                return
+            seen.add(parent)
+            yield parent
+            current = self.find(chain, parent)
+
+    # -------------------------------------------------------------- mutations
+
+    def add(self, kind: str, fields: dict[str, Any], *, author_field: str | None = None) -> str:
+        """Add a record of ``kind`` (``goal`` or ``goals``); returns its new id."""
+        coll = collection(kind)
+        data = {k: v for k, v in fields.items() if v is not None}
+        self._stamp_new(coll, data, author_field)
+        record_id = new_id()
+        clean = validate_record(
+            coll, data, exists=self._exists, record_id=record_id,
+            parent_chain=self._ancestors, creating=True,
+        )
+
+        def write(tx: am.Transaction) -> None:
+            parent = self._ensure_collection(tx, coll.name)
+            obj = tx.put_object(parent, record_id, am.ObjType.Map)
+            write_fields(tx, obj, coll, clean)
+
+        title = str(clean.get(coll.title_field) or "")
+        self._commit(
+            f"add {coll.kind}", [(coll.name, record_id)], write,
+            fields=clean, summary=f"added {coll.kind} {title}".strip(),
+        )
+        return record_id
+
+    def _stamp_new(self, coll: Collection, data: dict[str, Any], author_field: str | None) -> None:
+        now = now_instant()
+        if "created_at" in coll.field_map:
+            data.setdefault("created_at", now)
+            if self.me:
+                data.setdefault("created_by", self.me)
+        if "at" in coll.field_map:
+            data.setdefault("at", now)
+        if author_field and self.me and author_field in coll.field_map:
+            data.setdefault(author_field, self.me)
+
+    def edit(self, record_id: str, fields: dict[str, Any]) -> None:
+        """Change some fields of a record; a value of None unsets the field."""
+        record = self.get(record_id)
+        if record.collection == STRATEGY_ID:
+            self.set_strategy(fields)
+            return
+        coll = collection(record.collection)
+        clean = validate_record(
+            coll, dict(fields), exists=self._exists, record_id=record_id,
+            parent_chain=self._ancestors, creating=False,
+        )
+        unset_required = [f.name for f in coll.fields if f.required and f.name in clean and clean[f.name] is None]
+        if unset_required:
+            raise validate_error(unset_required[0], "is required; it cannot be unset")
+
+        def write(tx: am.Transaction) -> None:
+            parent = collection_obj(tx, coll.name)
+            got = tx.get(parent, record_id) if parent is not None else None
+            if got is None:
+                raise NotFound(f"record {record_id} disappeared")
+            write_fields(tx, got[1], coll, clean)
+
+        self._commit(
+            f"edit {coll.kind}", [(coll.name, record_id)], write,
+            fields=clean, summary=f"edited {coll.kind} {record.title}".strip(),
+        )
+
+    def archive(self, record_id: str, archived: bool = True) -> None:
+        """Archive (or restore) a record; append-only kinds cannot be archived."""
+        record = self.get(record_id)
+        coll = collection(record.collection)
+        if not coll.archivable:
+            raise StorageProblem(
+                f"{coll.kind} records are append-only and cannot be archived; "
+                "add a new one that supersedes it instead"
+            )
+        self.edit(record_id, {"archived": archived or None})
+
+    def set_strategy(self, fields: dict[str, Any]) -> None:
+        """Set the vision and/or mission (Text fields, merged per character)."""
+        clean = validate_record(STRATEGY, dict(fields), exists=self._exists, creating=False)
+
+        def write(tx: am.Transaction) -> None:
+            got = tx.get(am.ROOT, "strategy")
+            obj = got[1] if got is not None else tx.put_object(am.ROOT, "strategy", am.ObjType.Map)
+            write_fields(tx, obj, STRATEGY, clean)
+
+        self._commit(
+            "edit strategy", [(STRATEGY_ID, STRATEGY_ID)], write, fields=clean,
+            summary="edited " + " and ".join(sorted(clean)),
+        )
+
+    def _ensure_collection(self, tx: am.Transaction, name: str) -> bytes:
+        existing = collection_obj(tx, name)
+        if existing is not None:
+            return existing
+        if name == "values":
+            got = tx.get(am.ROOT, "strategy")
+            strategy = got[1] if got is not None else tx.put_object(am.ROOT, "strategy", am.ObjType.Map)
+            return tx.put_object(strategy, "values", am.ObjType.Map)
+        return tx.put_object(am.ROOT, name, am.ObjType.Map)
+
+    # ------------------------------------------------------------ the commit
+
+    def _commit(
+        self,
+        action: str,
+        records: list[tuple[str, str]],
+        write: Callable[[am.Transaction], None],
+        *,
+        fields: Iterable[str] = (),
+        summary: str = "",
+    ) -> None:
+        self.refresh()
+        heads = self._doc.get_heads()
+        try:
+            with self._doc.transaction() as tx:
+                write(tx)
+                write_history(
+                    tx, new_id(), at=now_instant(), actor=self.actor, author=self.me,
+                    action=action, records=[r for _, r in records], fields=fields, summary=summary,
+                )
+        except BaseException as exc:
+            if _is_panic(exc):
+                self._recover(f"the Automerge binding failed during '{action}': {exc}")
+            raise
+        try:
+            self._store.append(self.doc_id, self._doc, heads, self._known)
+        except OSError as exc:
+            self._recover(f"could not save '{action}': {exc}")
+        self._mirror_apply(records)
+        self._notify(WorkspaceChange(action, tuple(records), "local"))
+
+    def _recover(self, message: str) -> None:
+        """Reload from disk after a failed write: the unsaved change is dropped, nothing else."""
+        self._load()
+        raise StorageProblem(f"{message}. The change was not saved; the workspace was reloaded from disk.")
+
+    # ------------------------------------------------------- other processes
+
+    def refresh(self) -> bool:
+        """Apply chunks other processes wrote; True if the document changed."""
+        before = self._doc.get_heads()
+        try:
+            new = self._store.refresh(self.doc_id, self._doc, self._known)
+        except CorruptData as exc:
+            self.problems.append(str(exc))
+            return False
+        if not new or self._doc.get_heads() == before:
+            return False
+        self.absorb(before, origin="disk")
+        return True
+
+    def absorb(self, before: list[bytes], *, origin: str) -> WorkspaceChange:
+        """After changes arrived from elsewhere: mirror them and tell subscribers."""
+        touched = touched_records(self._doc.diff(before, self._doc.get_heads()))
+        if touched.everything:
+            self._mirror_rebuild()
+        else:
+            self._mirror_apply(sorted(touched.records))
+        change = WorkspaceChange("merge", tuple(sorted(touched.records)), origin, touched.everything)
+        self._notify(change)
+        return change
+
+    def compact(self) -> None:
+        """Write a snapshot and drop the chunks it covers (safe with other processes)."""
+        self._store.compact(self.doc_id, self._doc, self._known)
+        self._mirror_state_only()
+
+    # ------------------------------------------------------------ subscribers
+
+    def subscribe(self, callback: Callable[[WorkspaceChange], None]) -> Callable[[], None]:
+        """Call ``callback`` after every change; returns a function that unsubscribes."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback)
+
+    def _notify(self, change: WorkspaceChange) -> None:
+        for callback in list(self._subscribers):
+            callback(change)
+
+    # ----------------------------------------------------------------- mirror
+
+    def mirror_state(self) -> str:
+        """The storage fingerprint this process's document reflects."""
+        return self._store.fingerprint_of(self.doc_id, self._known)
+
+    def _open_mirror(self) -> Any:
+        if self._mirror is None:
+            from goaltui.mirror.store import Mirror
+
+            self._mirror = Mirror.open(self.paths.mirror)
+            if self._mirror.needs_rebuild or self._mirror.state() != self.mirror_state():
+                self._mirror.rebuild(self.all_records(), self.mirror_state())
+                self._mirror.needs_rebuild = False
+        return self._mirror
+
+    def ensure_mirror(self) -> None:
+        """Bring the mirror up to date with the document."""
+        self._open_mirror()
+
+    def _mirror_apply(self, records: Iterable[tuple[str, str]]) -> None:
+        mirror = self._open_mirror()
+        upserts, deletes = [], []
+        for coll_name, record_id in records:
+            record = read_record(self._doc, coll_name, record_id)
+            if record is None:
+                deletes.append((coll_name, record_id))
+            else:
+                upserts.append(record)
+        mirror.apply(upserts, deletes, self.mirror_state())
+
+    def _mirror_rebuild(self) -> None:
+        self._open_mirror().rebuild(self.all_records(), self.mirror_state())
+
+    def _mirror_state_only(self) -> None:
+        self._open_mirror().apply([], [], self.mirror_state())
+
+
+def validate_error(field: str, message: str) -> Exception:
+    from goaltui.model.validate import Problem, ValidationError
+
+    return ValidationError([Problem(field, message)])
+
