@@ -1,0 +1,321 @@
+"""Fast, read-only access to the mirror for the CLI, the TUI's first frame and the reports.
+
+Stdlib ``sqlite3`` only: a ``goaltui list goals --json`` process must start, query and
+exit in about 100 ms, so this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from goaltui.errors import GoaltuiError, StorageProblem
+from goaltui.mirror.tables import (
+    DERIVED,
+    MIRROR_SCHEMA_VERSION,
+    STRATEGY,
+    TABLES,
+    Table,
+    decode_value,
+    quote,
+    table_for,
+)
+
+__all__ = ["MirrorReader", "QueryError", "ReadOnlyQuery"]
+
+
+class ReadOnlyQuery(GoaltuiError):
+    """A statement given to ``goaltui sql`` would change something."""
+
+    title = "Read-only"
+
+
+class QueryError(GoaltuiError):
+    """A query the database rejected (syntax, unknown table or column)."""
+
+    title = "Query failed"
+
+
+_ALLOWED_ACTIONS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
+# Pragmas that only read; with an argument only where the argument names a table or index.
+_READ_PRAGMAS = {"user_version", "schema_version", "page_count", "page_size", "encoding"}
+_INTROSPECT_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo"}
+_INTROSPECT_PRAGMAS |= {"foreign_key_list", "table_list"}
+
+
+class MirrorReader:
+    """A read-only connection to a mirror file (``mode=ro``, ``query_only``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise StorageProblem(
+                f"no mirror at {self.path}; run `goaltui mirror rebuild` to create it"
+            )
+        try:
+            self._conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA query_only = 1")
+            (self._version,) = self._conn.execute("PRAGMA user_version").fetchone()
+        except sqlite3.Error as exc:
+            raise StorageProblem(f"cannot read the mirror {self.path}: {exc}") from exc
+        self._denied: str | None = None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> MirrorReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def current_layout(self) -> bool:
+        """Whether the file has this code's layout (else it needs ``Mirror.open``)."""
+        return bool(self._version == MIRROR_SCHEMA_VERSION)
+
+    def state(self) -> str | None:
+        """The state string of the last write; None if never written or of another layout."""
+        if not self.current_layout:
+            return None
+        try:
+            row = self._conn.execute("SELECT value FROM mirror_meta WHERE key = 'state'").fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else str(row[0])
+
+    def list_records(
+        self,
+        collection: str,
+        *,
+        where: dict[str, object] | None = None,
+        include_archived: bool = False,
+        order_by: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Records of a collection as dicts (``id`` first), filtered by equality.
+
+        ``where`` maps column → value (None matches missing, a list matches any of its
+        items); ``order_by`` is a column name, ``-name`` for descending. Goals and KPIs
+        carry ``progress``; KPIs also ``current`` and ``current_at``.
+        """
+        table = _table(collection)
+        clauses: list[str] = []
+        params: list[object] = []
+        for column, value in (where or {}).items():
+            clauses.append(_condition(table, column, value, params))
+        if table.archivable and not include_archived and "archived" not in (where or {}):
+            clauses.append("coalesce(archived, 0) = 0")
+        sql = f"SELECT * FROM {quote(table.name)}"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY " + _order(table, order_by)
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"
+            params += [-1 if limit is None else int(limit), int(offset)]
+        return self._records(table, sql, params)
+
+    def count(self, collection: str, *, include_archived: bool = False) -> int:
+        """How many records a collection holds."""
+        table = _table(collection)
+        sql = f"SELECT count(*) FROM {quote(table.name)}"
+        if table.archivable and not include_archived:
+            sql += " WHERE coalesce(archived, 0) = 0"
+        return int(self._conn.execute(sql).fetchone()[0])
+
+    def get(self, record_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The record with exactly this id, as (collection, record), or None."""
+        row = self._conn.execute(
+            "SELECT collection FROM record_index WHERE id = ?", (record_id,)
+        ).fetchone()
+        if row is None or row[0] not in TABLES:
+            return None
+        table = TABLES[row[0]]
+        found = self._records(table, f"SELECT * FROM {quote(table.name)} WHERE id = ?", [record_id])
+        return (table.collection, found[0]) if found else None
+
+    def resolve(self, prefix: str, limit: int = 50) -> list[tuple[str, str]]:
+        """Ids that start with ``prefix`` as (collection, id), sorted; case-insensitive retry."""
+        matches = self._prefix(prefix, limit)
+        if not matches and prefix != prefix.upper():
+            matches = self._prefix(prefix.upper(), limit)
+        return matches
+
+    def strategy(self) -> dict[str, Any]:
+        """Vision and mission (empty strings when not set yet)."""
+        found = self.get(STRATEGY)
+        record = found[1] if found else {}
+        return {"vision": record.get("vision") or "", "mission": record.get("mission") or ""}
+
+    def children(self, goal_id: str, *, include_archived: bool = False) -> list[dict[str, Any]]:
+        """The goals whose parent is ``goal_id``, by title."""
+        return self.list_records(
+            "goals",
+            where={"parent": goal_id},
+            include_archived=include_archived,
+            order_by="title",
+        )
+
+    def view(self, name: str, where: dict[str, object] | None = None) -> list[dict[str, Any]]:
+        """Rows of one of the mirror's views as dicts, in the view's own order."""
+        from goaltui.mirror.views import VIEWS
+
+        if name not in {n for n, _ in VIEWS}:
+            raise QueryError(f"no view {name!r}; views: {', '.join(n for n, _ in VIEWS)}")
+        params: list[object] = []
+        sql = f"SELECT * FROM {quote(name)}"
+        if where:
+            cur = self._conn.execute(f"SELECT * FROM {quote(name)} LIMIT 0")
+            known = {d[0] for d in cur.description}
+            conds = []
+            for column, value in where.items():
+                if column not in known:
+                    raise QueryError(f"view {name} has no column {column!r}")
+                conds.append(f"{quote(column)} IS ?")
+                params.append(value)
+            sql += " WHERE " + " AND ".join(conds)
+        cur = self._conn.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def query(
+        self, sql: str, params: Sequence[Any] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one read-only statement; a statement that would write raises ReadOnlyQuery."""
+        self._denied = None
+        self._conn.set_authorizer(self._authorize)
+        try:
+            cur = self._conn.execute(sql, params)
+            rows = cur.fetchall()
+        except sqlite3.DatabaseError as exc:
+            if self._denied is not None or "readonly" in str(exc) or "read-only" in str(exc):
+                what = self._denied or "this statement"
+                raise ReadOnlyQuery(
+                    f"{what} is read-only: goaltui sql runs SELECT queries only"
+                ) from None
+            raise QueryError(f"{exc}; check the query against docs/sql.md") from None
+        except (sqlite3.Warning, sqlite3.ProgrammingError, ValueError) as exc:
+            raise QueryError(f"{exc}; run one SELECT statement at a time") from None
+        finally:
+            self._conn.set_authorizer(None)
+        names = [d[0] for d in cur.description] if cur.description else []
+        return names, rows
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _authorize(
+        self, action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None
+    ) -> int:
+        if action in _ALLOWED_ACTIONS:
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_PRAGMA and arg1 is not None:
+            name = arg1.lower()
+            if (name in _READ_PRAGMAS and arg2 is None) or name in _INTROSPECT_PRAGMAS:
+                return sqlite3.SQLITE_OK
+            self._denied = self._denied or f"PRAGMA {arg1}" + ("" if arg2 is None else f" = {arg2}")
+            return sqlite3.SQLITE_DENY
+        self._denied = self._denied or _ACTION_NAMES.get(action, "this statement")
+        return sqlite3.SQLITE_DENY
+
+    def _prefix(self, prefix: str, limit: int) -> list[tuple[str, str]]:
+        rows = self._conn.execute(
+            "SELECT collection, id FROM record_index WHERE id >= ? AND id < ? "
+            "AND substr(id, 1, ?) = ? ORDER BY id LIMIT ?",
+            (prefix, prefix + "\U0010ffff", len(prefix), prefix, limit),
+        ).fetchall()
+        return [(str(c), str(i)) for c, i in rows]
+
+    def _records(self, table: Table, sql: str, params: Sequence[object]) -> list[dict[str, Any]]:
+        cur = self._conn.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        types = {c.name: c.field_type for c in table.columns}
+        derived = {n for n, _ in DERIVED.get(table.collection, ())}
+        out = []
+        for row in cur.fetchall():
+            record: dict[str, Any] = {}
+            for name, value in zip(names, row, strict=True):
+                if name == "id" or name in derived:
+                    record[name] = value
+                else:
+                    record[name] = decode_value(value, types.get(name))
+            out.append(record)
+        return out
+
+
+_ACTION_NAMES = {
+    sqlite3.SQLITE_INSERT: "INSERT",
+    sqlite3.SQLITE_UPDATE: "UPDATE",
+    sqlite3.SQLITE_DELETE: "DELETE",
+    sqlite3.SQLITE_ATTACH: "ATTACH",
+    sqlite3.SQLITE_DETACH: "DETACH",
+    sqlite3.SQLITE_CREATE_TABLE: "CREATE TABLE",
+    sqlite3.SQLITE_CREATE_INDEX: "CREATE INDEX",
+    sqlite3.SQLITE_CREATE_VIEW: "CREATE VIEW",
+    sqlite3.SQLITE_CREATE_TRIGGER: "CREATE TRIGGER",
+    sqlite3.SQLITE_CREATE_TEMP_TABLE: "CREATE TEMP TABLE",
+    sqlite3.SQLITE_CREATE_TEMP_VIEW: "CREATE TEMP VIEW",
+    sqlite3.SQLITE_CREATE_TEMP_INDEX: "CREATE TEMP INDEX",
+    sqlite3.SQLITE_CREATE_TEMP_TRIGGER: "CREATE TEMP TRIGGER",
+    sqlite3.SQLITE_CREATE_VTABLE: "CREATE VIRTUAL TABLE",
+    sqlite3.SQLITE_DROP_TABLE: "DROP TABLE",
+    sqlite3.SQLITE_DROP_INDEX: "DROP INDEX",
+    sqlite3.SQLITE_DROP_VIEW: "DROP VIEW",
+    sqlite3.SQLITE_DROP_TRIGGER: "DROP TRIGGER",
+    sqlite3.SQLITE_ALTER_TABLE: "ALTER TABLE",
+    sqlite3.SQLITE_TRANSACTION: "BEGIN/COMMIT",
+    sqlite3.SQLITE_ANALYZE: "ANALYZE",
+    sqlite3.SQLITE_REINDEX: "REINDEX",
+    getattr(sqlite3, "SQLITE_SAVEPOINT", 32): "SAVEPOINT",
+}
+
+
+def _table(collection: str) -> Table:
+    try:
+        return table_for(collection)
+    except KeyError as exc:
+        raise QueryError(str(exc.args[0])) from None
+
+
+def _condition(table: Table, column: str, value: object, params: list[object]) -> str:
+    if column not in table.column_names:
+        raise QueryError(
+            f"{table.collection} has no field {column!r}; fields: "
+            + ", ".join(sorted(table.column_names))
+        )
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
+        if not items:
+            return "0"
+        params.extend(int(v) if isinstance(v, bool) else v for v in items)
+        return f"{quote(column)} IN ({', '.join('?' for _ in items)})"
+    if value is None:
+        return f"{quote(column)} IS NULL"
+    params.append(int(value) if isinstance(value, bool) else value)
+    if column == "archived" and value in (False, 0):
+        params.pop()
+        return "coalesce(archived, 0) = 0"
+    return f"{quote(column)} = ?"
+
+
+def _order(table: Table, order_by: str | None) -> str:
+    if not order_by:
+        return "id"
+    descending = order_by.startswith("-")
+    column = order_by.lstrip("-")
+    if column not in table.column_names:
+        raise QueryError(
+            f"cannot sort {table.collection} by {column!r}; fields: "
+            + ", ".join(sorted(table.column_names))
+        )
+    direction = "DESC" if descending else "ASC"
+    return f"{quote(column)} IS NULL, {quote(column)} {direction}, id"

@@ -1,0 +1,274 @@
+"""The writer of the SQLite mirror: derived, disposable, updated in the same step as each edit.
+
+The workspace calls :meth:`Mirror.rebuild` after a load (or when the mirror's layout
+changed) and :meth:`Mirror.apply` after each local edit or merge, with the records that
+changed. Both run in one transaction and store the workspace's state string last, so a
+reader that sees the state sees the data that goes with it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from goaltui.errors import StorageProblem
+from goaltui.mirror.rollup import full_progress, recompute
+from goaltui.mirror.tables import (
+    MIRROR_SCHEMA_VERSION,
+    TABLES,
+    Table,
+    ddl_fingerprint,
+    encode_value,
+    quote,
+    schema_ddl,
+    table_for,
+)
+from goaltui.model import clock
+from goaltui.model.records import Record
+
+__all__ = ["MIRROR_SCHEMA_VERSION", "Mirror"]
+
+_FILE_MODE = 0o600
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` as an empty 0600 file if missing; tighten its mode if it exists."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
+    try:
+        os.fchmod(fd, _FILE_MODE)
+    finally:
+        os.close(fd)
+
+
+def _tighten_sidecars(path: Path) -> None:
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = Path(str(path) + suffix)
+        try:
+            if side.stat().st_mode & 0o077:
+                os.chmod(side, _FILE_MODE)
+        except FileNotFoundError:
+            pass
+
+
+def _pinned_today() -> str | None:
+    """The model clock's date when it is pinned (tests, snapshots), else None."""
+    if getattr(clock, "_pinned", None) is None and not os.environ.get(clock.ENV_VAR, "").strip():
+        return None
+    return clock.now().date().isoformat()
+
+
+class _Statements:
+    """Prepared SQL per table, built once per schema."""
+
+    def __init__(self, table: Table) -> None:
+        cols = ["id", *(c.name for c in table.field_columns)]
+        names = ", ".join(quote(c) for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in cols[1:])
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        self.upsert = (
+            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks}) ON CONFLICT(id) {conflict}"
+        )
+        self.delete = f"DELETE FROM {quote(table.name)} WHERE id = ?"
+        self.table = table
+
+    def row(self, record: Record) -> tuple[object, ...]:
+        data = record.data
+        return (
+            record.id,
+            *(encode_value(data.get(c.name), c.field_type) for c in self.table.field_columns),
+        )
+
+
+_STATEMENTS = {name: _Statements(t) for name, t in TABLES.items()}
+
+
+class Mirror:
+    """Read-write handle on a mirror file. One per workspace process; not thread-safe."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, needs_rebuild: bool) -> None:
+        self._conn = conn
+        self.path = path
+        self.needs_rebuild = needs_rebuild
+
+    @classmethod
+    def open(cls, path: Path) -> Mirror:
+        """Open (or create) the mirror at ``path``; a stale layout is recreated empty.
+
+        ``needs_rebuild`` is then True and the caller must :meth:`rebuild` it.
+        """
+        path = Path(path)
+        try:
+            _create_private(path)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = OFF")
+            _tighten_sidecars(path)
+            needs_rebuild = not _layout_current(conn)
+            if needs_rebuild:
+                _recreate(conn)
+        except sqlite3.Error as exc:
+            raise StorageProblem(
+                f"cannot open the SQLite mirror {path}: {exc}; delete the file and run "
+                "`goaltui mirror rebuild`"
+            ) from exc
+        return cls(conn, path, needs_rebuild)
+
+    def rebuild(self, records: Iterable[Record], state: str) -> None:
+        """Replace the whole content with ``records`` (one transaction), then store ``state``."""
+        conn = self._conn
+        with _transaction(conn):
+            for table in TABLES.values():
+                conn.execute(f"DELETE FROM {quote(table.name)}")
+            conn.execute("DELETE FROM record_index")
+            batches: dict[str, list[tuple[object, ...]]] = {name: [] for name in TABLES}
+            index: list[tuple[str, str]] = []
+            for record in records:
+                stmts = _STATEMENTS.get(record.collection)
+                if stmts is None:
+                    continue
+                batches[record.collection].append(stmts.row(record))
+                index.append((record.id, record.collection))
+            for name, rows in batches.items():
+                if rows:
+                    conn.executemany(_STATEMENTS[name].upsert, rows)
+            conn.executemany(
+                "INSERT OR REPLACE INTO record_index (id, collection) VALUES (?, ?)", index
+            )
+            full_progress(conn)
+            self._finish(state)
+        self.needs_rebuild = False
+        _tighten_sidecars(self.path)
+
+    def apply(
+        self, upserts: Iterable[Record], deletes: Iterable[tuple[str, str]], state: str
+    ) -> None:
+        """Upsert and delete the given records, refresh the progress they affect, store ``state``.
+
+        Reads only the rows it needs through indexes: its cost follows the change, not the
+        size of the workspace.
+        """
+        conn = self._conn
+        kpis: set[str] = set()
+        goals: set[str] = set()
+        with _transaction(conn):
+            for collection, record_id in deletes:
+                if collection not in _STATEMENTS:
+                    continue
+                _note_affected(conn, collection, record_id, kpis, goals)
+                conn.execute(_STATEMENTS[collection].delete, (record_id,))
+                conn.execute(
+                    "DELETE FROM record_index WHERE id = ? AND collection = ?",
+                    (record_id, collection),
+                )
+            for record in upserts:
+                stmts = _STATEMENTS.get(record.collection)
+                if stmts is None:
+                    continue
+                _note_affected(conn, record.collection, record.id, kpis, goals)
+                conn.execute(stmts.upsert, stmts.row(record))
+                conn.execute(
+                    "INSERT OR REPLACE INTO record_index (id, collection) VALUES (?, ?)",
+                    (record.id, record.collection),
+                )
+                _note_affected(conn, record.collection, record.id, kpis, goals)
+            recompute(conn, kpis, goals)
+            self._finish(state)
+
+    def state(self) -> str | None:
+        """The opaque state string stored by the last rebuild or apply (None if never)."""
+        row = self._conn.execute("SELECT value FROM mirror_meta WHERE key = 'state'").fetchone()
+        return None if row is None else str(row[0])
+
+    def close(self) -> None:
+        """Close the connection (a checkpoint folds the WAL back into the file)."""
+        self._conn.close()
+
+    def __enter__(self) -> Mirror:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _finish(self, state: str) -> None:
+        conn = self._conn
+        conn.execute(
+            "INSERT OR REPLACE INTO mirror_meta (key, value) VALUES ('state', ?)", (state,)
+        )
+        today = _pinned_today()
+        if today is None:
+            conn.execute("DELETE FROM mirror_meta WHERE key = 'today'")
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO mirror_meta (key, value) VALUES ('today', ?)", (today,)
+            )
+
+
+class _transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _note_affected(
+    conn: sqlite3.Connection, collection: str, record_id: str, kpis: set[str], goals: set[str]
+) -> None:
+    """Add the KPIs and goals whose progress a change to this record can move."""
+    if collection == "goals":
+        goals.add(record_id)
+        row = conn.execute("SELECT parent FROM goals WHERE id = ?", (record_id,)).fetchone()
+        if row and row[0]:
+            goals.add(row[0])
+    elif collection == "kpis":
+        kpis.add(record_id)
+        row = conn.execute("SELECT goal FROM kpis WHERE id = ?", (record_id,)).fetchone()
+        if row and row[0]:
+            goals.add(row[0])
+    elif collection == "checkins":
+        row = conn.execute("SELECT kpi, goal FROM checkins WHERE id = ?", (record_id,)).fetchone()
+        if row:
+            if row[0]:
+                kpis.add(row[0])
+            if row[1]:
+                goals.add(row[1])
+
+
+def _layout_current(conn: sqlite3.Connection) -> bool:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version != MIRROR_SCHEMA_VERSION:
+        return False
+    try:
+        row = conn.execute("SELECT value FROM mirror_meta WHERE key = 'ddl'").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return row is not None and row[0] == ddl_fingerprint()
+
+
+def _recreate(conn: sqlite3.Connection) -> None:
+    """Drop every object and create the current layout, stamped with its version."""
+    with _transaction(conn):
+        objects = conn.execute(
+            "SELECT type, name FROM sqlite_master "
+            "WHERE type IN ('view', 'table') AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        for kind, name in sorted(objects, key=lambda o: o[0] != "view"):
+            conn.execute(f"DROP {kind.upper()} IF EXISTS {quote(name)}")
+        for statement in schema_ddl():
+            conn.execute(statement)
+        conn.execute("INSERT INTO mirror_meta (key, value) VALUES ('ddl', ?)", (ddl_fingerprint(),))
+        conn.execute(f"PRAGMA user_version = {MIRROR_SCHEMA_VERSION}")
+
+
+def table_name(collection: str) -> str:
+    """The SQL table that mirrors ``collection`` (``values`` → ``strategy_values``)."""
+    return table_for(collection).name
