@@ -42,9 +42,12 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
+def _sidecars(path: Path) -> list[Path]:
+    return [Path(str(path) + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
 def _tighten_sidecars(path: Path) -> None:
-    for suffix in ("-wal", "-shm", "-journal"):
-        side = Path(str(path) + suffix)
+    for side in _sidecars(path):
         try:
             if side.stat().st_mode & 0o077:
                 os.chmod(side, _FILE_MODE)
@@ -101,15 +104,13 @@ class Mirror:
         """
         path = Path(path)
         try:
-            _create_private(path)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = OFF")
-            _tighten_sidecars(path)
-            needs_rebuild = not _layout_current(conn)
-            if needs_rebuild:
-                _recreate(conn)
+            try:
+                conn, needs_rebuild = _connect(path)
+            except sqlite3.DatabaseError:
+                # Not a database (truncated, overwritten): it is derived data, start afresh.
+                for stale in (path, *_sidecars(path)):
+                    stale.unlink(missing_ok=True)
+                conn, needs_rebuild = _connect(path)
         except sqlite3.Error as exc:
             raise StorageProblem(
                 f"cannot open the SQLite mirror {path}: {exc}; delete the file and run "
@@ -241,6 +242,24 @@ def _note_affected(
                 kpis.add(row[0])
             if row[1]:
                 goals.add(row[1])
+
+
+def _connect(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """Connect in WAL mode; recreate the layout if it is not this code's."""
+    _create_private(path)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        _tighten_sidecars(path)
+        needs_rebuild = not _layout_current(conn)
+        if needs_rebuild:
+            _recreate(conn)
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn, needs_rebuild
 
 
 def _layout_current(conn: sqlite3.Connection) -> bool:

@@ -48,7 +48,8 @@ WITH RECURSIVE live(id, title, level, parent, progress, priority) AS (
 SELECT id, title, level, depth, path, parent, progress FROM tree ORDER BY sort_key"""
 
 OVERDUE = f"""CREATE VIEW overdue AS
-SELECT 'task' AS kind, t.id, t.title, t.due, t.assignee AS owner, p.name AS owner_name,
+SELECT 'task' AS kind, t.id AS id, t.title AS title, t.due AS due,
+       t.assignee AS owner, p.name AS owner_name,
        t.goal, CAST(julianday({TODAY_SQL}) - julianday(t.due) AS INTEGER) AS days_overdue
   FROM tasks t LEFT JOIN people p ON p.id = t.assignee
  WHERE t.due IS NOT NULL AND t.due < {TODAY_SQL}
@@ -59,7 +60,8 @@ SELECT 'goal', g.id, g.title, g.due, g.owner, p.name, g.id,
   FROM goals g LEFT JOIN people p ON p.id = g.owner
  WHERE g.due IS NOT NULL AND g.due < {TODAY_SQL}
    AND coalesce(g.status, 'draft') NOT IN ('achieved', 'missed', 'dropped')
-   AND {_NOT_ARCHIVED.format(t="g")}"""
+   AND {_NOT_ARCHIVED.format(t="g")}
+ ORDER BY days_overdue DESC, kind, id"""
 
 STALE_CHECKINS = f"""CREATE VIEW stale_checkins AS
 SELECT k.id, k.name, k.goal, g.title AS goal_title, coalesce(k.owner, g.owner) AS owner,
@@ -71,7 +73,8 @@ SELECT k.id, k.name, k.goal, g.title AS goal_title, coalesce(k.owner, g.owner) A
  WHERE {_NOT_ARCHIVED.format(t="k")} AND coalesce(g.archived, 0) = 0
    AND coalesce(g.status, 'draft') NOT IN ('achieved', 'missed', 'dropped')
    AND (k.current_at IS NULL
-        OR julianday({TODAY_SQL}) - julianday(date(k.current_at)) > {_CADENCE_CASE})"""
+        OR julianday({TODAY_SQL}) - julianday(date(k.current_at)) > {_CADENCE_CASE})
+ ORDER BY days_since IS NOT NULL, days_since DESC, k.id"""
 
 RISK_MATRIX = f"""CREATE VIEW risk_matrix AS
 SELECT likelihood, impact, count(*) AS count, group_concat(title, '; ') AS titles
