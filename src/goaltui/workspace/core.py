@@ -17,7 +17,7 @@ from goaltui.errors import NewerSchemaError, NotFound, StorageProblem, Workspace
 from goaltui.model import SCHEMA_VERSION, Record, collection
 from goaltui.model.dates import now_instant
 from goaltui.model.schema import COLLECTIONS, STRATEGY, Collection
-from goaltui.model.validate import validate_record
+from goaltui.model.validate import Problem, ValidationError, chain_from, validate_record
 from goaltui.paths import WorkspacePaths, ensure_private_dir, valid_workspace_name
 from goaltui.workspace.changes import touched_records
 from goaltui.workspace.codec import (
@@ -34,6 +34,7 @@ from goaltui.workspace.ids import new_id
 from goalsync.amcore import CorruptData
 from goalsync.protocol.docid import new_document_id, to_url
 from goalsync.storage import DocumentStore, FileChunkStore
+from goalsync.storage.fingerprint import fingerprint_keys
 
 __all__ = ["Workspace", "WorkspaceChange"]
 
@@ -135,12 +136,16 @@ class Workspace:
     def close(self) -> None:
         """Compact if worthwhile and release the mirror."""
         try:
-            if self._store.sizes(self.doc_id).get("incremental_count", 0) > COMPACT_AFTER:
+            if self.pending_chunks() > COMPACT_AFTER:
                 self.compact()
         finally:
             if self._mirror is not None:
                 self._mirror.close()
                 self._mirror = None
+
+    def pending_chunks(self) -> int:
+        """How many incremental chunks a compaction would fold into the snapshot."""
+        return sum(1 for key in self._known if len(key) == 3 and key[1] == "incremental")
 
     def __enter__(self) -> Workspace:
         return self
@@ -225,28 +230,9 @@ class Workspace:
         parent = collection_obj(self._doc, coll_name)
         return parent is not None and self._doc.get(parent, record_id) is not None
 
-    def _ancestors(self, chain: str, start: str) -> Iterator[str]:
-        """Ids reachable from ``start`` along ``chain`` (``goals``/``teams`` parents, tasks' deps)."""
-        if chain == "tasks.depends_on":
-            seen: set[str] = set()
-            stack = [start]
-            while stack:
-                task = self.find("tasks", stack.pop())
-                for dep in (task.data.get("depends_on") or []) if task else []:
-                    if dep not in seen:
-                        seen.add(dep)
-                        yield dep
-                        stack.append(dep)
-            return
-        seen = set()
-        current = self.find(chain, start)
-        while current is not None:
-            parent = current.data.get("parent")
-            if not parent or parent in seen:
-                return
-            seen.add(parent)
-            yield parent
-            current = self.find(chain, parent)
+    def _lookup(self, coll_name: str, record_id: str) -> dict[str, Any] | None:
+        record = self.find(coll_name, record_id)
+        return None if record is None else dict(record.data)
 
     # -------------------------------------------------------------- mutations
 
@@ -258,7 +244,7 @@ class Workspace:
         record_id = new_id()
         clean = validate_record(
             coll, data, exists=self._exists, record_id=record_id,
-            parent_chain=self._ancestors, creating=True,
+            parent_chain=chain_from(self._lookup), creating=True,
         )
 
         def write(tx: am.Transaction) -> None:
@@ -293,11 +279,12 @@ class Workspace:
         coll = collection(record.collection)
         clean = validate_record(
             coll, dict(fields), exists=self._exists, record_id=record_id,
-            parent_chain=self._ancestors, creating=False,
+            parent_chain=chain_from(self._lookup), creating=False,
+            current=record.data,
         )
         unset_required = [f.name for f in coll.fields if f.required and f.name in clean and clean[f.name] is None]
         if unset_required:
-            raise validate_error(unset_required[0], "is required; it cannot be unset")
+            raise ValidationError(Problem(unset_required[0], "is required; it cannot be unset"))
 
         def write(tx: am.Transaction) -> None:
             parent = collection_obj(tx, coll.name)
@@ -359,11 +346,12 @@ class Workspace:
     ) -> None:
         self.refresh()
         heads = self._doc.get_heads()
+        actor = self.actor
         try:
             with self._doc.transaction() as tx:
                 write(tx)
                 write_history(
-                    tx, new_id(), at=now_instant(), actor=self.actor, author=self.me,
+                    tx, new_id(), at=now_instant(), actor=actor, author=self.me,
                     action=action, records=[r for _, r in records], fields=fields, summary=summary,
                 )
         except BaseException as exc:
@@ -428,7 +416,7 @@ class Workspace:
 
     def mirror_state(self) -> str:
         """The storage fingerprint this process's document reflects."""
-        return self._store.fingerprint_of(self.doc_id, self._known)
+        return fingerprint_keys(self._known)
 
     def _open_mirror(self) -> Any:
         if self._mirror is None:
@@ -460,10 +448,4 @@ class Workspace:
 
     def _mirror_state_only(self) -> None:
         self._open_mirror().apply([], [], self.mirror_state())
-
-
-def validate_error(field: str, message: str) -> Exception:
-    from goaltui.model.validate import Problem, ValidationError
-
-    return ValidationError([Problem(field, message)])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from automerge import core as am
@@ -13,7 +14,7 @@ from goaltui.model.validate import ValidationError, validate_record
 from goaltui.workspace.codec import STRATEGY_ID, write_fields
 from goaltui.workspace.core import Workspace
 
-__all__ = ["FORMAT", "export_data", "import_data"]
+__all__ = ["FORMAT", "ImportError_", "PreparedImport", "export_data", "import_data", "prepare_import"]
 
 FORMAT = "goaltui-export-1"
 
@@ -49,12 +50,17 @@ def _check(data: Any) -> dict[str, Any]:
     return data
 
 
-def import_data(ws: Workspace, raw: Any) -> int:
-    """Write every record of an export into the (new, empty) workspace ``ws``.
+@dataclass(frozen=True)
+class PreparedImport:
+    """An export whose every record was validated, ready to write."""
 
-    Every record is validated first, against the ids in the file, so nothing is
-    written unless all of it is valid. Returns the number of records imported.
-    """
+    records: dict[str, dict[str, dict[str, Any]]]
+    strategy: dict[str, Any]
+    history: dict[str, dict[str, str]]
+
+
+def prepare_import(raw: Any) -> PreparedImport:
+    """Validate every record of an export against the ids in it; nothing is written."""
     data = _check(raw)
     ids = {(name, rid) for name in COLLECTIONS for rid in data.get(name, {})}
     all_ids = {rid for _, rid in ids}
@@ -72,7 +78,29 @@ def import_data(ws: Workspace, raw: Any) -> int:
                 )
             except (ValidationError, TypeError, AttributeError) as exc:
                 raise ImportError_(f"{coll.kind} {rid}: {exc}") from None
-    strategy = validate_record(STRATEGY, dict(data.get("strategy") or {}), exists=exists, creating=False)
+    try:
+        strategy = validate_record(
+            STRATEGY, dict(data.get("strategy") or {}), exists=exists, creating=False
+        )
+    except (ValidationError, TypeError) as exc:
+        raise ImportError_(f"strategy: {exc}") from None
+    raw_history = data.get("history") or {}
+    history = {
+        hid: {k: v for k, v in entry.items() if isinstance(v, str)}
+        for hid, entry in sorted(raw_history.items())
+        if isinstance(entry, dict)
+    } if isinstance(raw_history, dict) else {}
+    return PreparedImport(clean, strategy, history)
+
+
+def import_data(ws: Workspace, raw: Any) -> int:
+    """Write every record of an export into the (new, empty) workspace ``ws``.
+
+    Everything is validated before anything is written, and written in one
+    transaction. Returns the number of records imported.
+    """
+    prepared = raw if isinstance(raw, PreparedImport) else prepare_import(raw)
+    clean, strategy, history = prepared.records, prepared.strategy, prepared.history
 
     def write(tx: am.Transaction) -> None:
         if strategy:
@@ -83,14 +111,11 @@ def import_data(ws: Workspace, raw: Any) -> int:
             parent = ws._ensure_collection(tx, name)
             for rid, fields in records.items():
                 write_fields(tx, tx.put_object(parent, rid, am.ObjType.Map), COLLECTIONS[name], fields)
-        history = data.get("history") or {}
-        if isinstance(history, dict) and history:
+        if history:
             got = tx.get(am.ROOT, "history")
             hobj = got[1] if got is not None else tx.put_object(am.ROOT, "history", am.ObjType.Map)
-            for hid, entry in sorted(history.items()):
-                if isinstance(entry, dict):
-                    fields = {k: v for k, v in entry.items() if isinstance(v, str)}
-                    write_fields(tx, tx.put_object(hobj, hid, am.ObjType.Map), None, fields)
+            for hid, fields in history.items():
+                write_fields(tx, tx.put_object(hobj, hid, am.ObjType.Map), None, fields)
 
     touched = [(name, rid) for name, recs in clean.items() for rid in recs]
     if strategy:
