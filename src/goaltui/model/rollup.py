@@ -1,0 +1,146 @@
+"""Progress roll-up over a whole workspace, and each KPI's current value.
+
+The mirror, the reports and the TUI call :func:`compute_progress` so that every
+number shown is computed the same way, from ``progress.kpi_progress`` and
+``progress.goal_progress``. No I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from goaltui.model.dates import instant_key
+from goaltui.model.progress import goal_progress, kpi_progress
+from goaltui.model.records import Record
+
+__all__ = [
+    "checkin_order",
+    "compute_progress",
+    "current_values",
+    "kpi_current_value",
+    "latest_checkins",
+]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def checkin_order(record: Record) -> tuple[Any, str]:
+    """Sort key of append-only records: ``at`` (unreadable sorts oldest), then id."""
+    return (instant_key(record.get("at")), record.id)
+
+
+def _latest(checkins: Iterable[Record], *, with_value: bool) -> dict[str, Record]:
+    latest: dict[str, Record] = {}
+    for checkin in checkins:
+        kpi = checkin.get("kpi")
+        if not isinstance(kpi, str) or (with_value and _number(checkin.get("value")) is None):
+            continue
+        best = latest.get(kpi)
+        if best is None or checkin_order(checkin) > checkin_order(best):
+            latest[kpi] = checkin
+    return latest
+
+
+def latest_checkins(checkins: Iterable[Record]) -> dict[str, Record]:
+    """Each KPI's latest check-in: by ``at``, ties broken by the larger id."""
+    return _latest(checkins, with_value=False)
+
+
+def current_values(checkins: Iterable[Record]) -> dict[str, float]:
+    """Each KPI's current value: the value of its latest check-in that has one."""
+    return {k: float(c["value"]) for k, c in _latest(checkins, with_value=True).items()}
+
+
+def kpi_current_value(kpi: Record, checkins: Iterable[Record]) -> float | None:
+    """The current value of one KPI from a set of check-ins (None before any)."""
+    return current_values(c for c in checkins if c.get("kpi") == kpi.id).get(kpi.id)
+
+
+def _clamp(value: float | None) -> float | None:
+    if value is None or math.isnan(value):
+        return None
+    return min(1.0, max(0.0, value))
+
+
+def _kpi_weight(kpi: Record) -> float | None:
+    weight = _number(kpi.get("weight"))
+    return None if weight is None or weight < 0 else weight
+
+
+def _loop_members(parent_of: Mapping[str, str]) -> set[str]:
+    """Ids on a loop of the parent relation (each id has at most one parent): O(n)."""
+    state: dict[str, bool] = {}  # False while on the current path, True when finished
+    members: set[str] = set()
+    for start in parent_of:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node not in state:
+            state[node] = False
+            path.append(node)
+            node = parent_of.get(node)
+        if node is not None and state[node] is False:
+            members.update(path[path.index(node) :])
+        for visited in path:
+            state[visited] = True
+    return members
+
+
+def compute_progress(
+    goals: Iterable[Record], kpis: Iterable[Record], checkins: Iterable[Record]
+) -> dict[str, float | None]:
+    """Progress (0–1, or None when nothing is measured) of every live KPI and goal, by id.
+
+    A KPI's progress comes from ``progress.kpi_progress`` with its current value; a
+    goal's is ``progress.goal_progress`` over its KPIs (weighted by ``weight``) and
+    its child goals (weight 1 each). Archived goals and KPIs are left out, and a
+    child of an archived or missing goal counts as a root. Goals on a parent loop
+    (possible after concurrent edits) are treated as roots, so the loop is broken
+    the same way whatever the input order. O(goals + kpis + check-ins).
+    """
+    live = {g.id: g for g in goals if not g.get("archived")}
+    values = current_values(checkins)
+    result: dict[str, float | None] = {}
+    parts: dict[str, list[tuple[float | None, float | None]]] = {gid: [] for gid in live}
+    for kpi in kpis:
+        if kpi.get("archived"):
+            continue
+        progress = _clamp(
+            kpi_progress(
+                _number(kpi.get("baseline")),
+                _number(kpi.get("target")),
+                values.get(kpi.id),
+                kpi.get("direction") or "increase",
+            )
+        )
+        result[kpi.id] = progress
+        goal = kpi.get("goal")
+        if isinstance(goal, str) and goal in parts:
+            parts[goal].append((progress, _kpi_weight(kpi)))
+    parent_of: dict[str, str] = {}
+    for gid, goal in live.items():
+        parent = goal.get("parent")
+        if isinstance(parent, str) and parent in live:
+            parent_of[gid] = parent
+    for member in _loop_members(parent_of):
+        del parent_of[member]
+    pending = Counter(parent_of.values())
+    queue = deque(gid for gid in live if pending[gid] == 0)
+    while queue:
+        gid = queue.popleft()
+        progress = _clamp(goal_progress(parts[gid]))
+        result[gid] = progress
+        parent = parent_of.get(gid)
+        if parent is not None:
+            parts[parent].append((progress, 1.0))
+            pending[parent] -= 1
+            if pending[parent] == 0:
+                queue.append(parent)
+    return result
