@@ -1,0 +1,201 @@
+"""One document and its per-peer sync states: the engine shared by client, peer and relay.
+
+Every incoming sync message is checked (layout, chunk checksums) and decoded before
+it reaches the document. If the binding still fails or panics while applying, the
+document is reloaded from storage rather than used poisoned; unsaved local changes
+are made durable before each apply so that a reload loses nothing. Changes received
+are made durable before the caller is told the heads changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from automerge import core as am
+
+from goalsync.protocol.docid import validate_document_id
+from goalsync.storage import DocumentStore, StorageKey
+
+from .syncmsg import RejectedMessage, SyncMessageInfo, inspect_sync_message
+
+__all__ = ["DocSync", "ReceiveResult", "RejectedMessage"]
+
+Heads = tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    """What one received sync message did: our heads before and after, and the sender's."""
+
+    heads_before: Heads
+    heads_after: Heads
+    their_heads: Heads
+
+    @property
+    def changed(self) -> bool:
+        """True if the message brought changes we did not have (already stored durably)."""
+        return self.heads_before != self.heads_after
+
+
+@dataclass
+class _Peer:
+    state: am.SyncState
+    their_heads: Heads | None = None  # None: never heard from them
+    sent: int = 0
+    idle_at: Heads | None = None  # our heads when generate last returned None
+    fresh_used: bool = False  # the large-push workaround runs at most once per peer
+
+
+def _is_panic(exc: BaseException) -> bool:
+    return type(exc).__name__ == "PanicException"
+
+
+def _decode(data: bytes) -> am.Message:
+    try:
+        return am.Message.decode(data)
+    except Exception as exc:
+        raise RejectedMessage(f"sync message does not decode: {exc}") from None
+    except BaseException as exc:
+        if _is_panic(exc):
+            raise RejectedMessage(f"sync message made the binding panic: {exc}") from None
+        raise
+
+
+class DocSync:
+    """A document, the durable store behind it, and one ``SyncState`` per peer."""
+
+    def __init__(self, doc_id: str, store: DocumentStore, *, actor_id: bytes | None = None) -> None:
+        validate_document_id(doc_id)
+        self.doc_id = doc_id
+        self.store = store
+        self.actor_id = actor_id
+        self.problems: list[str] = []
+        self._peers: dict[str, _Peer] = {}
+        self.doc, self._known, self._saved = self._load()
+
+    def _load(self) -> tuple[am.Document, set[StorageKey], Heads]:
+        if self.store.exists(self.doc_id):
+            loaded = self.store.load(self.doc_id, self.actor_id)
+            self.problems.extend(loaded.problems)
+            doc, known = loaded.doc, loaded.known
+        else:
+            doc = am.Document(self.actor_id) if self.actor_id is not None else am.Document()
+            known = set()
+        return doc, known, tuple(doc.get_heads())
+
+    # -- state -----------------------------------------------------------------------
+
+    @property
+    def heads(self) -> Heads:
+        """Our current heads."""
+        return tuple(self.doc.get_heads())
+
+    @property
+    def peers(self) -> list[str]:
+        """Peers we hold a sync state for."""
+        return list(self._peers)
+
+    def their_heads(self, peer_id: str) -> Heads | None:
+        """The heads ``peer_id`` last advertised, or None if it has not spoken yet."""
+        peer = self._peers.get(peer_id)
+        return peer.their_heads if peer else None
+
+    def in_sync(self, peer_id: str) -> bool:
+        """True when the peer's advertised heads equal ours and we have nothing to send."""
+        peer = self._peers.get(peer_id)
+        if peer is None or peer.their_heads is None:
+            return False
+        heads = self.heads
+        return peer.idle_at == heads and set(peer.their_heads) == set(heads)
+
+    def remove_peer(self, peer_id: str) -> None:
+        """Forget a peer's sync state (its connection closed)."""
+        self._peers.pop(peer_id, None)
+
+    def _peer(self, peer_id: str) -> _Peer:
+        peer = self._peers.get(peer_id)
+        if peer is None:
+            peer = self._peers[peer_id] = _Peer(am.SyncState())
+        return peer
+
+    # -- persistence -------------------------------------------------------------------
+
+    def persist(self) -> StorageKey | None:
+        """Durably store changes made since the last save (local edits or received)."""
+        heads = self.heads
+        if heads == self._saved:
+            return None
+        key = self.store.append(self.doc_id, self.doc, list(self._saved), self._known)
+        self._saved = heads
+        return key
+
+    def refresh(self) -> bool:
+        """Take in chunks other processes stored; True if our heads changed."""
+        self.persist()
+        before = self.heads
+        self.store.refresh(self.doc_id, self.doc, self._known)
+        self._saved = self.heads
+        return self._saved != before
+
+    def reload(self) -> None:
+        """Replace the document with what storage holds (after a failed apply)."""
+        self.doc, self._known, self._saved = self._load()
+
+    # -- sync --------------------------------------------------------------------------
+
+    def receive(self, peer_id: str, data: bytes) -> ReceiveResult:
+        """Apply one sync message from ``peer_id``; store new changes durably.
+
+        Raises :class:`RejectedMessage` for a malformed or hostile message; the
+        document then holds exactly what it held before.
+        """
+        info = inspect_sync_message(data)
+        message = _decode(data)
+        self.persist()
+        peer = self._peer(peer_id)
+        before = self.heads
+        self._maybe_restart(peer, info, before)
+        try:
+            self.doc.receive_sync_message(peer.state, message)
+        except BaseException as exc:
+            if not isinstance(exc, Exception) and not _is_panic(exc):
+                raise
+            self._recover(peer)
+            raise RejectedMessage(f"sync message could not be applied: {exc}") from None
+        peer.their_heads = info.heads
+        peer.idle_at = None
+        after = self.heads
+        if after != before:
+            self.persist()
+        return ReceiveResult(before, after, info.heads)
+
+    def _maybe_restart(self, peer: _Peer, info: SyncMessageInfo, ours: Heads) -> None:
+        """PROTOCOL.md §3.4: after we spoke first, a peer answering "I have nothing"
+        gets a fresh SyncState, so the next message carries the compressed document
+        instead of every change uncompressed."""
+        if info.heads or not ours or not peer.sent or peer.fresh_used:
+            return
+        peer.state = am.SyncState()
+        peer.fresh_used = True
+
+    def _recover(self, peer: _Peer) -> None:
+        self.reload()
+        peer.state = am.SyncState()
+        peer.idle_at = None
+        peer.fresh_used = True
+
+    def generate(self, peer_id: str) -> bytes | None:
+        """The next sync message for ``peer_id``, or None if there is nothing to say."""
+        peer = self._peer(peer_id)
+        message = self.doc.generate_sync_message(peer.state)
+        if message is None:
+            peer.idle_at = self.heads
+            return None
+        peer.sent += 1
+        peer.idle_at = None
+        data: bytes = message.encode()
+        return data
+
+    def count_changes_since(self, heads: Heads) -> int:
+        """How many changes the document has beyond ``heads`` (which it must contain)."""
+        return len(self.doc.get_changes(list(heads)))

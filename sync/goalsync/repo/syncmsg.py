@@ -1,0 +1,104 @@
+"""Structural checks of an encoded Automerge sync message (PROTOCOL.md §1.5).
+
+The binding decodes a sync message lazily and, given junk change chunks, may
+silently drop them or fail half-way through applying. Checking the whole layout
+first (every hash list, bloom filter and chunk length, each chunk's magic bytes
+and checksum) lets a hostile message be rejected with a clear reason before it
+touches a document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from goalsync.amcore import MAGIC, SYNC_V1, SYNC_V2, CorruptData, read_uleb
+from goalsync.protocol.cbor import ProtocolError
+
+__all__ = ["RejectedMessage", "SyncMessageInfo", "inspect_sync_message"]
+
+HASH = 32
+CHUNK_DOCUMENT = 0
+CHUNK_CHANGE = 1
+CHUNK_COMPRESSED = 2
+
+
+class RejectedMessage(ProtocolError):
+    """A sync message refused before or while applying it; the document is unchanged."""
+
+
+@dataclass(frozen=True)
+class SyncMessageInfo:
+    """What a relay or client needs to know about a sync message without applying it."""
+
+    heads: tuple[bytes, ...]
+    change_chunks: int
+    carries_document: bool
+
+
+class _Cursor:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def uleb(self, what: str) -> int:
+        try:
+            value, self.pos = read_uleb(self.data, self.pos)
+        except CorruptData as exc:
+            raise RejectedMessage(f"sync message: {what}: {exc}") from None
+        return value
+
+    def take(self, n: int, what: str) -> bytes:
+        end = self.pos + n
+        if end > len(self.data):
+            raise RejectedMessage(f"sync message truncated in {what}")
+        chunk = self.data[self.pos : end]
+        self.pos = end
+        return chunk
+
+    def hashes(self, what: str) -> tuple[bytes, ...]:
+        count = self.uleb(what)
+        raw = self.take(count * HASH, what)
+        return tuple(raw[i : i + HASH] for i in range(0, len(raw), HASH))
+
+
+def _check_chunk(chunk: bytes, index: int) -> int:
+    if len(chunk) < 10 or not chunk.startswith(MAGIC):
+        raise RejectedMessage(f"sync message: change {index} is not an Automerge chunk")
+    kind = chunk[8]
+    try:
+        length, body_start = read_uleb(chunk, 9)
+    except CorruptData:
+        raise RejectedMessage(f"sync message: change {index} has a bad length") from None
+    if body_start + length != len(chunk):
+        raise RejectedMessage(f"sync message: change {index} length does not match its header")
+    if kind in (CHUNK_DOCUMENT, CHUNK_CHANGE):
+        if hashlib.sha256(chunk[8:]).digest()[:4] != chunk[4:8]:
+            raise RejectedMessage(f"sync message: change {index} fails its checksum")
+    elif kind != CHUNK_COMPRESSED:
+        raise RejectedMessage(f"sync message: change {index} has unknown chunk type {kind}")
+    return kind
+
+
+def inspect_sync_message(data: bytes) -> SyncMessageInfo:
+    """Check the layout of ``data``; raises :class:`RejectedMessage` naming the problem."""
+    if not data or data[0] not in (SYNC_V1, SYNC_V2):
+        raise RejectedMessage("not an Automerge sync message (bad first byte)")
+    cur = _Cursor(bytes(data))
+    cur.pos = 1
+    heads = cur.hashes("heads")
+    cur.hashes("need")
+    for _ in range(cur.uleb("have count")):
+        cur.hashes("have lastSync")
+        cur.take(cur.uleb("bloom length"), "bloom filter")
+    carries_document = False
+    count = cur.uleb("change count")
+    for index in range(count):
+        chunk = cur.take(cur.uleb("change length"), "changes")
+        carries_document |= _check_chunk(chunk, index) == CHUNK_DOCUMENT
+    if cur.pos < len(cur.data):
+        trailer = cur.take(cur.uleb("trailer length"), "trailer")
+        del trailer
+        if cur.pos != len(cur.data):
+            raise RejectedMessage("sync message has trailing bytes after its trailer")
+    return SyncMessageInfo(heads, count, carries_document)
