@@ -48,7 +48,3 @@ class ValidationError(ValueError):
         for problem in self.problems:
             grouped.setdefault(problem.field, []).append(problem.message)
         return grouped
-
-    def for_field(self, field: str) -> ValidationError:
-        """The same problems with an empty field name renamed to ``field``."""
-        return ValidationError(Problem(p.field or field, p.message) for p in self.problems)
