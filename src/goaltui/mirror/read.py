@@ -6,22 +6,14 @@ exit in about 100 ms, so this module imports nothing heavy.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from goaltui.errors import GoaltuiError, StorageProblem
-from goaltui.mirror.tables import (
-    DERIVED,
-    MIRROR_SCHEMA_VERSION,
-    STRATEGY,
-    TABLES,
-    Table,
-    decode_value,
-    quote,
-    table_for,
-)
+from goaltui.mirror.version import MIRROR_SCHEMA_VERSION, STRATEGY, table_name
 
 __all__ = ["MirrorReader", "QueryError", "ReadOnlyQuery"]
 
@@ -50,6 +42,30 @@ _INTROSPECT_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", 
 _INTROSPECT_PRAGMAS |= {"foreign_key_list", "table_list"}
 
 
+class _Layout:
+    """One table as the reader sees it: name, columns and how to decode each."""
+
+    def __init__(self, collection: str, name: str, columns: list[list[str]]) -> None:
+        self.collection = collection
+        self.name = name
+        self.kinds = {"id": "plain", **{c: k for c, k in columns}}
+        self.column_names = frozenset(self.kinds)
+        self.archivable = "archived" in self.kinds
+
+    def decode(self, column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        kind = self.kinds.get(column)
+        if kind == "bool":
+            return bool(value)
+        if kind == "json" and isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+
 class MirrorReader:
     """A read-only connection to a mirror file (``mode=ro``, ``query_only``)."""
 
@@ -68,6 +84,7 @@ class MirrorReader:
         except sqlite3.Error as exc:
             raise StorageProblem(f"cannot read the mirror {self.path}: {exc}") from exc
         self._denied: str | None = None
+        self._layouts: dict[str, _Layout] | None = None
 
     def close(self) -> None:
         self._conn.close()
@@ -109,7 +126,7 @@ class MirrorReader:
         items); ``order_by`` is a column name, ``-name`` for descending. Goals and KPIs
         carry ``progress``; KPIs also ``current`` and ``current_at``.
         """
-        table = _table(collection)
+        table = self._table(collection)
         clauses: list[str] = []
         params: list[object] = []
         for column, value in (where or {}).items():
@@ -127,7 +144,7 @@ class MirrorReader:
 
     def count(self, collection: str, *, include_archived: bool = False) -> int:
         """How many records a collection holds."""
-        table = _table(collection)
+        table = self._table(collection)
         sql = f"SELECT count(*) FROM {quote(table.name)}"
         if table.archivable and not include_archived:
             sql += " WHERE coalesce(archived, 0) = 0"
@@ -138,9 +155,9 @@ class MirrorReader:
         row = self._conn.execute(
             "SELECT collection FROM record_index WHERE id = ?", (record_id,)
         ).fetchone()
-        if row is None or row[0] not in TABLES:
+        if row is None or row[0] not in self._tables():
             return None
-        table = TABLES[row[0]]
+        table = self._tables()[row[0]]
         found = self._records(table, f"SELECT * FROM {quote(table.name)} WHERE id = ?", [record_id])
         return (table.collection, found[0]) if found else None
 
@@ -168,10 +185,9 @@ class MirrorReader:
 
     def view(self, name: str, where: dict[str, object] | None = None) -> list[dict[str, Any]]:
         """Rows of one of the mirror's views as dicts, in the view's own order."""
-        from goaltui.mirror.views import VIEWS
-
-        if name not in {n for n, _ in VIEWS}:
-            raise QueryError(f"no view {name!r}; views: {', '.join(n for n, _ in VIEWS)}")
+        views = self.view_names()
+        if name not in views:
+            raise QueryError(f"no view {name!r}; views: {', '.join(views)}")
         params: list[object] = []
         sql = f"SELECT * FROM {quote(name)}"
         if where:
@@ -211,6 +227,26 @@ class MirrorReader:
         names = [d[0] for d in cur.description] if cur.description else []
         return names, rows
 
+    def view_names(self) -> list[str]:
+        """The mirror's views, by name."""
+        rows = self._conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def collections(self) -> list[str]:
+        """Every collection the mirror holds (``values``, ``strategy`` included), sorted."""
+        return sorted(self._tables())
+
+    def table_name(self, collection: str) -> str:
+        """The SQL table of a collection."""
+        return self._table(collection).name
+
+    def field_names(self, collection: str) -> list[str]:
+        """The record fields of a collection, in schema order (no ``id``, no derived)."""
+        table = self._table(collection)
+        return [c for c, k in table.kinds.items() if c != "id" and k != "derived"]
+
     # --- internals -------------------------------------------------------------------------
 
     def _authorize(
@@ -235,21 +271,42 @@ class MirrorReader:
         ).fetchall()
         return [(str(c), str(i)) for c, i in rows]
 
-    def _records(self, table: Table, sql: str, params: Sequence[object]) -> list[dict[str, Any]]:
+    def _tables(self) -> dict[str, _Layout]:
+        if self._layouts is None:
+            try:
+                row = self._conn.execute(
+                    "SELECT value FROM mirror_meta WHERE key = 'layout'"
+                ).fetchone()
+            except sqlite3.Error:
+                row = None
+            if row is None or not self.current_layout:
+                raise StorageProblem(
+                    f"the mirror {self.path} is from another goaltui version; "
+                    "run `goaltui mirror rebuild`"
+                )
+            self._layouts = {
+                coll: _Layout(coll, name, cols) for coll, (name, cols) in json.loads(row[0]).items()
+            }
+        return self._layouts
+
+    def _table(self, collection: str) -> _Layout:
+        tables = self._tables()
+        table = tables.get(collection)
+        if table is None:
+            by_name = {t.name: t for t in tables.values()}
+            table = by_name.get(collection) or by_name.get(table_name(collection))
+        if table is None:
+            known = ", ".join(sorted(tables))
+            raise QueryError(f"unknown collection {collection!r}; known: {known}")
+        return table
+
+    def _records(self, table: _Layout, sql: str, params: Sequence[object]) -> list[dict[str, Any]]:
         cur = self._conn.execute(sql, params)
         names = [d[0] for d in cur.description]
-        types = {c.name: c.field_type for c in table.columns}
-        derived = {n for n, _ in DERIVED.get(table.collection, ())}
-        out = []
-        for row in cur.fetchall():
-            record: dict[str, Any] = {}
-            for name, value in zip(names, row, strict=True):
-                if name == "id" or name in derived:
-                    record[name] = value
-                else:
-                    record[name] = decode_value(value, types.get(name))
-            out.append(record)
-        return out
+        return [
+            {name: table.decode(name, value) for name, value in zip(names, row, strict=True)}
+            for row in cur.fetchall()
+        ]
 
 
 _ACTION_NAMES = {
@@ -279,14 +336,12 @@ _ACTION_NAMES = {
 }
 
 
-def _table(collection: str) -> Table:
-    try:
-        return table_for(collection)
-    except KeyError as exc:
-        raise QueryError(str(exc.args[0])) from None
+def quote(name: str) -> str:
+    """A double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
-def _condition(table: Table, column: str, value: object, params: list[object]) -> str:
+def _condition(table: _Layout, column: str, value: object, params: list[object]) -> str:
     if column not in table.column_names:
         raise QueryError(
             f"{table.collection} has no field {column!r}; fields: "
@@ -307,7 +362,7 @@ def _condition(table: Table, column: str, value: object, params: list[object]) -
     return f"{quote(column)} = ?"
 
 
-def _order(table: Table, order_by: str | None) -> str:
+def _order(table: _Layout, order_by: str | None) -> str:
     if not order_by:
         return "id"
     descending = order_by.startswith("-")

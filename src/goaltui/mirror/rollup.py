@@ -1,109 +1,226 @@
-"""Stored progress in the mirror: recomputed for just the KPIs and goals a change touches.
+"""Stored progress in the mirror: all of it after a rebuild, or just what a change touches.
 
-The numbers come from the model's functions (``goaltui.model.progress``), fed from the
-mirror's own rows through indexes, bottom-up: KPIs first, then goals from the deepest
-to the roots, so each goal sees its children's fresh progress.
+A rebuild calls the model's :func:`compute_progress` over every record. An incremental
+update reads only the rows it needs (through indexes) and recomputes bottom-up: KPIs
+first (with ``compute_progress`` itself on the KPI and its check-ins), then the touched
+goals and their ancestors from the deepest to the roots, with the same rules as
+``compute_progress`` (archived left out, child goals weight 1, parent loops cut so that
+each goal on a loop counts as a root). A property test checks both paths agree.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from goaltui.model.progress import goal_progress, kpi_progress
+from goaltui.mirror.tables import TABLES, decode_value
+from goaltui.model.alignment import compute_progress, current_values, latest_checkins
+from goaltui.model.progress import goal_progress
+from goaltui.model.records import Record
 
 __all__ = ["full_progress", "recompute"]
 
-_MAX_DEPTH = 64
+_UPDATE_KPI = (
+    "UPDATE kpis SET progress = ?, current = ?, current_at = ?, last_checkin_at = ? WHERE id = ?"
+)
+
+
+def full_progress(conn: sqlite3.Connection, records: Sequence[Record]) -> None:
+    """Store every KPI's and goal's progress, computed by the model over all records."""
+    goals = [r for r in records if r.collection == "goals"]
+    kpis = [r for r in records if r.collection == "kpis"]
+    checkins = [r for r in records if r.collection == "checkins"]
+    progress = compute_progress(goals, kpis, checkins)
+    current = current_values(checkins)
+    with_value = _latest_with_value(checkins)
+    latest = latest_checkins(checkins)
+    conn.executemany(
+        _UPDATE_KPI,
+        [
+            (
+                progress.get(k.id),
+                current.get(k.id),
+                _at(with_value.get(k.id)),
+                _at(latest.get(k.id)),
+                k.id,
+            )
+            for k in kpis
+        ],
+    )
+    conn.executemany(
+        "UPDATE goals SET progress = ? WHERE id = ?", [(progress.get(g.id), g.id) for g in goals]
+    )
 
 
 def recompute(conn: sqlite3.Connection, kpis: Iterable[str], goals: Iterable[str]) -> None:
-    """Refresh ``kpis`` (current value, progress), then ``goals`` and all their ancestors."""
+    """Refresh ``kpis`` (current value, progress), then ``goals`` and their ancestors."""
     goal_ids = set(goals)
     for kpi_id in sorted(set(kpis)):
         owner = _refresh_kpi(conn, kpi_id)
         if owner:
             goal_ids.add(owner)
-    depths = _with_ancestors(conn, goal_ids)
-    for goal_id in sorted(depths, key=lambda g: (-depths[g], g)):
-        _refresh_goal(conn, goal_id)
-
-
-def full_progress(conn: sqlite3.Connection) -> None:
-    """Compute every KPI's and goal's progress (after a rebuild)."""
-    kpis = [r[0] for r in conn.execute("SELECT id FROM kpis")]
-    goals = [r[0] for r in conn.execute("SELECT id FROM goals")]
-    recompute(conn, kpis, goals)
+    tree = _Tree(conn)
+    for goal_id in goal_ids:
+        tree.walk_up(goal_id)
+    for goal_id in sorted(tree.nodes, key=lambda g: (-tree.depth(g), g)):
+        _refresh_goal(conn, tree, goal_id)
 
 
 def _refresh_kpi(conn: sqlite3.Connection, kpi_id: str) -> str | None:
-    """Store the KPI's latest check-in and progress; return its goal id."""
-    row = conn.execute(
-        "SELECT goal, baseline, target, direction FROM kpis WHERE id = ?", (kpi_id,)
-    ).fetchone()
-    if row is None:
+    """Store the KPI's current value and progress; return its goal id."""
+    kpi = _record(conn, "kpis", "SELECT * FROM kpis WHERE id = ?", kpi_id)
+    if kpi is None:
         return None
-    goal, baseline, target, direction = row
-    latest = conn.execute(
-        "SELECT value, at FROM checkins WHERE kpi = ? AND value IS NOT NULL "
-        "ORDER BY at DESC, id DESC LIMIT 1",
-        (kpi_id,),
-    ).fetchone()
-    current, current_at = latest if latest else (None, None)
-    progress = kpi_progress(_num(baseline), _num(target), _num(current), direction)
-    conn.execute(
-        "UPDATE kpis SET progress = ?, current = ?, current_at = ? WHERE id = ?",
-        (progress, current, current_at, kpi_id),
-    )
-    return str(goal) if goal else None
-
-
-def _refresh_goal(conn: sqlite3.Connection, goal_id: str) -> None:
-    parts: list[tuple[float | None, float | None]] = [
-        (p, _num(w))
-        for p, w in conn.execute(
-            "SELECT progress, weight FROM kpis WHERE goal = ? AND coalesce(archived, 0) = 0",
-            (goal_id,),
+    checkins = [
+        Record("checkins", i, {"kpi": kpi_id, "at": at, "value": value})
+        for i, at, value in conn.execute(
+            "SELECT id, at, value FROM checkins WHERE kpi = ?", (kpi_id,)
         )
+    ]
+    progress = compute_progress([], [kpi], checkins).get(kpi_id)
+    conn.execute(
+        _UPDATE_KPI,
+        (
+            progress,
+            current_values(checkins).get(kpi_id),
+            _at(_latest_with_value(checkins).get(kpi_id)),
+            _at(latest_checkins(checkins).get(kpi_id)),
+            kpi_id,
+        ),
+    )
+    goal = kpi.get("goal")
+    return goal if isinstance(goal, str) else None
+
+
+class _Tree:
+    """The part of the live goal tree above the touched goals, read lazily from the mirror."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.parent: dict[str, str | None] = {}  # live goal → live parent (None: root)
+        self.nodes: set[str] = set()  # goals whose progress is recomputed
+        self.on_loop: set[str] = set()
+        self._depths: dict[str, int] = {}
+        self._rows: dict[str, tuple[bool, str | None]] = {}
+
+    def _live(self, goal_id: str) -> tuple[bool, str | None]:
+        """(is the goal live, its raw parent id), read once per goal."""
+        if goal_id not in self._rows:
+            row = self.conn.execute(
+                "SELECT parent, archived FROM goals WHERE id = ?", (goal_id,)
+            ).fetchone()
+            live = row is not None and not _truthy(row[1])
+            parent = row[0] if live and isinstance(row[0], str) else None
+            self._rows[goal_id] = (live, parent)
+        return self._rows[goal_id]
+
+    def live_parent(self, goal_id: str) -> tuple[bool, str | None]:
+        """(is the goal live, its parent if that one is live too)."""
+        live, parent = self._live(goal_id)
+        if parent is not None and not self._live(parent)[0]:
+            parent = None
+        self.parent[goal_id] = parent
+        return live, parent
+
+    def walk_up(self, goal_id: str) -> None:
+        """Mark the goal and its ancestors; a loop met on the way is marked whole, then cut."""
+        path: list[str] = []
+        node: str | None = goal_id
+        while node is not None:
+            live, parent = self.live_parent(node)
+            if not live:
+                self.conn.execute("UPDATE goals SET progress = NULL WHERE id = ?", (node,))
+                return
+            if node in path:
+                loop = path[path.index(node) :]
+                self.on_loop.update(loop)
+                self.nodes.update(loop)
+                return
+            if node in self.on_loop:
+                self.nodes.add(node)
+                return
+            path.append(node)
+            self.nodes.add(node)
+            node = parent
+
+    def depth(self, goal_id: str) -> int:
+        """Hops to a root or a loop (loop members are roots); children sort deeper."""
+        if goal_id not in self._depths:
+            parent = self.parent.get(goal_id)
+            on_loop = goal_id in self.on_loop
+            self._depths[goal_id] = 0 if parent is None or on_loop else self.depth(parent) + 1
+        return self._depths[goal_id]
+
+    def counts_for_parent(self, child_id: str) -> bool:
+        return child_id not in self.on_loop
+
+
+def _refresh_goal(conn: sqlite3.Connection, tree: _Tree, goal_id: str) -> None:
+    parts: list[tuple[float | None, float | None]] = [
+        (progress, _weight(weight))
+        for progress, weight, archived in conn.execute(
+            "SELECT progress, weight, archived FROM kpis WHERE goal = ?", (goal_id,)
+        )
+        if not _truthy(archived)
     ]
     parts += [
-        (p, None)
-        for (p,) in conn.execute(
-            "SELECT progress FROM goals WHERE parent = ? AND coalesce(archived, 0) = 0 AND id <> ?",
-            (goal_id, goal_id),
+        (progress, 1.0)
+        for child, progress, archived in conn.execute(
+            "SELECT id, progress, archived FROM goals WHERE parent = ?", (goal_id,)
         )
+        if not _truthy(archived) and tree.counts_for_parent(child)
     ]
-    conn.execute("UPDATE goals SET progress = ? WHERE id = ?", (goal_progress(parts), goal_id))
+    conn.execute(
+        "UPDATE goals SET progress = ? WHERE id = ?", (_clamp(goal_progress(parts)), goal_id)
+    )
 
 
-def _with_ancestors(conn: sqlite3.Connection, goal_ids: set[str]) -> dict[str, int]:
-    """The goals and their ancestors, each with its depth (0 = root), cycles cut."""
-    parents: dict[str, str | None] = {}
-    pending = list(goal_ids)
-    while pending:
-        goal_id = pending.pop()
-        if goal_id in parents:
-            continue
-        row = conn.execute("SELECT parent FROM goals WHERE id = ?", (goal_id,)).fetchone()
-        if row is None:
-            continue
-        parent = row[0] or None
-        parents[goal_id] = parent
-        if parent is not None and parent not in parents:
-            pending.append(parent)
-    depths: dict[str, int] = {}
-    for goal_id in parents:
-        depth, node, seen = 0, parents.get(goal_id), {goal_id}
-        while node is not None and node in parents and node not in seen and depth < _MAX_DEPTH:
-            seen.add(node)
-            depth += 1
-            node = parents.get(node)
-        depths[goal_id] = depth
-    return depths
+def _record(conn: sqlite3.Connection, collection: str, sql: str, record_id: str) -> Record | None:
+    cur = conn.execute(sql, (record_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    types = {c.name: c.field_type for c in TABLES[collection].columns}
+    data = {
+        d[0]: decode_value(v, types.get(d[0]))
+        for d, v in zip(cur.description, row, strict=True)
+        if d[0] != "id" and v is not None
+    }
+    return Record(collection, record_id, data)
 
 
-def _num(value: object) -> float | None:
-    """A stored number as float; anything else (text from a bad merge) as None."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
+def _latest_with_value(checkins: Iterable[Record]) -> dict[str, Record]:
+    """Each KPI's latest check-in that has a value (the one ``current_values`` reads)."""
+    return latest_checkins(c for c in checkins if _finite(c.get("value")))
+
+
+def _at(record: Record | None) -> Any:
+    return None if record is None else record.get("at")
+
+
+def _finite(value: object) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
+
+
+def _truthy(value: object) -> bool:
+    return bool(decode_value(value, None))
+
+
+def _weight(value: object) -> float | None:
+    """As ``compute_progress``: a KPI weight that is not a number ≥ 0 counts as 1."""
+    if not _finite(value):
+        return None
+    weight = float(value)  # type: ignore[arg-type]
+    return None if weight < 0 else weight
+
+
+def _clamp(value: float | None) -> float | None:
+    if value is None or math.isnan(value):
+        return None
+    return min(1.0, max(0.0, value))

@@ -21,11 +21,12 @@ from goaltui.mirror.tables import (
     Table,
     ddl_fingerprint,
     encode_value,
+    layout_json,
     quote,
     schema_ddl,
     table_for,
 )
-from goaltui.model import clock
+from goaltui.model import clock, dates
 from goaltui.model.records import Record
 
 __all__ = ["MIRROR_SCHEMA_VERSION", "Mirror"]
@@ -59,7 +60,7 @@ def _pinned_today() -> str | None:
     """The model clock's date when it is pinned (tests, snapshots), else None."""
     if getattr(clock, "_pinned", None) is None and not os.environ.get(clock.ENV_VAR, "").strip():
         return None
-    return clock.now().date().isoformat()
+    return dates.today()
 
 
 class _Statements:
@@ -127,10 +128,12 @@ class Mirror:
             conn.execute("DELETE FROM record_index")
             batches: dict[str, list[tuple[object, ...]]] = {name: [] for name in TABLES}
             index: list[tuple[str, str]] = []
+            kept: list[Record] = []
             for record in records:
                 stmts = _STATEMENTS.get(record.collection)
                 if stmts is None:
                     continue
+                kept.append(record)
                 batches[record.collection].append(stmts.row(record))
                 index.append((record.id, record.collection))
             for name, rows in batches.items():
@@ -139,7 +142,7 @@ class Mirror:
             conn.executemany(
                 "INSERT OR REPLACE INTO record_index (id, collection) VALUES (?, ?)", index
             )
-            full_progress(conn)
+            full_progress(conn, kept)
             self._finish(state)
         self.needs_rebuild = False
         _tighten_sidecars(self.path)
@@ -228,20 +231,17 @@ def _note_affected(
     if collection == "goals":
         goals.add(record_id)
         row = conn.execute("SELECT parent FROM goals WHERE id = ?", (record_id,)).fetchone()
-        if row and row[0]:
+        if row and isinstance(row[0], str):
             goals.add(row[0])
     elif collection == "kpis":
         kpis.add(record_id)
         row = conn.execute("SELECT goal FROM kpis WHERE id = ?", (record_id,)).fetchone()
-        if row and row[0]:
+        if row and isinstance(row[0], str):
             goals.add(row[0])
     elif collection == "checkins":
-        row = conn.execute("SELECT kpi, goal FROM checkins WHERE id = ?", (record_id,)).fetchone()
-        if row:
-            if row[0]:
-                kpis.add(row[0])
-            if row[1]:
-                goals.add(row[1])
+        row = conn.execute("SELECT kpi FROM checkins WHERE id = ?", (record_id,)).fetchone()
+        if row and isinstance(row[0], str):
+            kpis.add(row[0])
 
 
 def _connect(path: Path) -> tuple[sqlite3.Connection, bool]:
@@ -284,7 +284,10 @@ def _recreate(conn: sqlite3.Connection) -> None:
             conn.execute(f"DROP {kind.upper()} IF EXISTS {quote(name)}")
         for statement in schema_ddl():
             conn.execute(statement)
-        conn.execute("INSERT INTO mirror_meta (key, value) VALUES ('ddl', ?)", (ddl_fingerprint(),))
+        conn.executemany(
+            "INSERT INTO mirror_meta (key, value) VALUES (?, ?)",
+            [("ddl", ddl_fingerprint()), ("layout", layout_json())],
+        )
         conn.execute(f"PRAGMA user_version = {MIRROR_SCHEMA_VERSION}")
 
 

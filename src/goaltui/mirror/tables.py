@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from goaltui.mirror.version import MIRROR_SCHEMA_VERSION, STRATEGY
+from goaltui.mirror.version import table_name as _table_name
 from goaltui.model.schema import COLLECTIONS, FieldType
 
 __all__ = [
@@ -21,16 +23,12 @@ __all__ = [
     "ddl_fingerprint",
     "decode_value",
     "encode_value",
+    "layout_json",
     "quote",
     "schema_ddl",
     "table_for",
 ]
 
-MIRROR_SCHEMA_VERSION = 1
-"""Stamped in ``PRAGMA user_version``; bump it when the mirror's layout changes."""
-
-STRATEGY = "strategy"
-"""The collection name (and the single record id) the workspace uses for vision and mission."""
 
 _SQL_TYPES = {
     FieldType.INT: "INTEGER",
@@ -57,7 +55,12 @@ _INDEXED = (
 
 DERIVED: dict[str, tuple[tuple[str, str], ...]] = {
     "goals": (("progress", "REAL"),),
-    "kpis": (("progress", "REAL"), ("current", "REAL"), ("current_at", "TEXT")),
+    "kpis": (
+        ("progress", "REAL"),
+        ("current", "REAL"),
+        ("current_at", "TEXT"),
+        ("last_checkin_at", "TEXT"),
+    ),
 }
 """Stored derived columns per table, computed by the mirror (never taken from a record)."""
 
@@ -97,10 +100,6 @@ class Table:
 def quote(name: str) -> str:
     """A double-quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
-
-
-def _table_name(collection: str) -> str:
-    return "strategy_values" if collection == "values" else collection
 
 
 def _build_tables() -> dict[str, Table]:
@@ -221,3 +220,26 @@ def ddl_fingerprint() -> str:
 
     digest = hashlib.sha256("\n;\n".join(schema_ddl()).encode()).hexdigest()
     return f"{MIRROR_SCHEMA_VERSION}:{digest[:16]}"
+
+
+def layout_json() -> str:
+    """The layout the reader needs without importing the model, stored in ``mirror_meta``.
+
+    ``{collection: [table, [[column, kind], ...]]}`` where kind is ``bool``, ``json``,
+    ``derived`` or ``plain``.
+    """
+    layout: dict[str, Any] = {}
+    for table in TABLES.values():
+        cols = [[c.name, _kind(c)] for c in table.columns]
+        layout[table.collection] = [table.name, cols]
+    return json.dumps(layout, sort_keys=True)
+
+
+def _kind(col: Column) -> str:
+    if col.field_type is None:
+        return "derived"
+    if col.field_type is FieldType.BOOL:
+        return "bool"
+    if col.field_type in _JSON_TYPES:
+        return "json"
+    return "plain"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 __all__ = ["CADENCE_DAYS", "TODAY_SQL", "VIEWS"]
 
-TODAY_SQL = "coalesce((SELECT value FROM mirror_meta WHERE key = 'today'), date('now'))"
+TODAY_SQL = (
+    "coalesce((SELECT value FROM mirror_meta WHERE key = 'today'), date('now', 'localtime'))"
+)
 
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92}
 """Days between check-ins per cycle cadence; no cadence counts as 14."""
@@ -63,17 +65,21 @@ SELECT 'goal', g.id, g.title, g.due, g.owner, p.name, g.id,
    AND {_NOT_ARCHIVED.format(t="g")}
  ORDER BY days_overdue DESC, kind, id"""
 
+_AGE = f"CAST(julianday({TODAY_SQL}) - julianday(date({{col}})) AS INTEGER)"
+
 STALE_CHECKINS = f"""CREATE VIEW stale_checkins AS
 SELECT k.id, k.name, k.goal, g.title AS goal_title, coalesce(k.owner, g.owner) AS owner,
-       g.cycle, c.cadence, {_CADENCE_CASE} AS cadence_days, k.current_at AS last_checkin,
-       CAST(julianday({TODAY_SQL}) - julianday(date(k.current_at)) AS INTEGER) AS days_since
+       g.cycle, c.cadence, {_CADENCE_CASE} AS cadence_days, k.last_checkin_at AS last_checkin,
+       {_AGE.format(col="k.last_checkin_at")} AS days_since
   FROM kpis k
-  LEFT JOIN goals g ON g.id = k.goal
-  LEFT JOIN cycles c ON c.id = g.cycle
- WHERE {_NOT_ARCHIVED.format(t="k")} AND coalesce(g.archived, 0) = 0
+  JOIN goals g ON g.id = k.goal
+  LEFT JOIN cycles c ON c.id = g.cycle AND coalesce(c.archived, 0) = 0
+ WHERE {_NOT_ARCHIVED.format(t="k")} AND {_NOT_ARCHIVED.format(t="g")}
    AND coalesce(g.status, 'draft') NOT IN ('achieved', 'missed', 'dropped')
-   AND (k.current_at IS NULL
-        OR julianday({TODAY_SQL}) - julianday(date(k.current_at)) > {_CADENCE_CASE})
+   AND CASE WHEN k.last_checkin_at IS NOT NULL
+            THEN {_AGE.format(col="k.last_checkin_at")} > {_CADENCE_CASE}
+            ELSE g.status = 'active' AND (k.created_at IS NULL
+                 OR {_AGE.format(col="k.created_at")} > {_CADENCE_CASE}) END
  ORDER BY days_since IS NOT NULL, days_since DESC, k.id"""
 
 RISK_MATRIX = f"""CREATE VIEW risk_matrix AS
