@@ -79,8 +79,30 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
+def _set_workspace(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(CliContext)._workspace = value
+
+
+def workspace_option() -> click.Option:
+    """``--workspace/-w``, accepted after any command too (``goaltui import F -w new``)."""
+    return click.Option(
+        ["--workspace", "-w"],
+        expose_value=False,
+        callback=_set_workspace,
+        help="Workspace name (default: the only one, else 'main').",
+    )
+
+
 class _Group(click.Group):
-    """Turns domain errors into one line on stderr and exit code 1."""
+    """Adds ``-w`` to every command; turns domain errors into one line and exit 1."""
+
+    group_class = type
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(p.name == "workspace" for p in cmd.params):
+            cmd.params.append(workspace_option())
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -8,7 +8,7 @@ import click
 
 from goaltui.cli.app import CliContext, cli, echo_json, pass_cli
 from goaltui.cli.records_cmds import parse_assignments
-from goaltui.cli.resolve import resolve_id
+from goaltui.cli.resolve import resolve_id, short_id
 from goaltui.cli.table import render_table
 from goaltui.model import collection
 from goaltui.model.schema import COLLECTIONS
@@ -60,7 +60,8 @@ def list_(
     if not rows:
         click.echo(f"no {kind}" + (" match" if where else " yet"), err=True)
         return
-    click.echo(render_table(rows, ("id", *_columns(kind))))
+    shown = [{**row, "id": short_id(row["id"])} for row in rows]
+    click.echo(render_table(shown, ("id", *_columns(kind))))
 
 
 @cli.command()

@@ -11,17 +11,48 @@ from goaltui.model import Field, FieldType
 if TYPE_CHECKING:
     from goaltui.mirror.read import MirrorReader
 
-__all__ = ["resolve_id", "resolve_ref_value"]
+__all__ = ["resolve_id", "resolve_ref_value", "short_id"]
+
+
+SHORT_ID = 8  # tables show the last 8 characters: the random part of a ULID
+
+
+def short_id(record_id: str) -> str:
+    """What tables show of an id; ``resolve_id`` accepts it back."""
+    return record_id[-SHORT_ID:]
+
+
+def _by_suffix(reader: MirrorReader, suffix: str) -> list[tuple[str, str]]:
+    if len(suffix) < 4 or not suffix.isalnum():
+        return []
+    _, rows = reader.query(
+        "SELECT collection, id FROM record_index WHERE id LIKE ? ORDER BY id LIMIT 50",
+        ["%" + suffix.upper()],
+    )
+    return [(str(c), str(i)) for c, i in rows]
 
 
 def resolve_id(reader: MirrorReader, text: str, coll_name: str | None = None) -> tuple[str, str]:
-    """(collection, id) for an id or a unique id prefix (like git's short hashes)."""
-    matches = reader.resolve(text.strip())
-    if coll_name and coll_name != "*":
-        matches = [m for m in matches if m[0] == coll_name]
-    exact = [m for m in matches if m[1] == text.strip()]
+    """(collection, id) for an id, a unique id prefix, or a short id (its last characters).
+
+    ULIDs start with their creation time, so records made together share long
+    prefixes; their random ends tell them apart, which is what tables show.
+    """
+    wanted = text.strip()
+
+    def narrow(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if coll_name and coll_name != "*":
+            return [m for m in found if m[0] == coll_name]
+        return found
+
+    matches = narrow(reader.resolve(wanted))
+    exact = [m for m in matches if m[1] == wanted]
     if exact:
         return exact[0]
+    if len(matches) != 1:
+        by_suffix = narrow(_by_suffix(reader, wanted))
+        if len(by_suffix) == 1 or not matches:
+            matches = by_suffix
     if len(matches) == 1:
         return matches[0]
     what = coll_name or "record"
