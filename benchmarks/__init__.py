@@ -1,0 +1,1 @@
+"""goaltui's benchmark harness: ``python benchmarks/run.py`` (see README.md)."""

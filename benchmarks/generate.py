@@ -1,0 +1,488 @@
+"""Synthetic workspaces of N records, shaped like a real team's, for the benchmarks.
+
+The mix (of N records in all): people ~2%, a few teams, cycles and values, goals ~20%
+in a three-level tree (strategic → team → individual), KPIs ~20%, check-ins ~25%,
+tasks ~25%, and the rest risks, feedback, stakeholders, resources, agreements,
+reviews and priority rankings. Long free text (descriptions, notes, needs) is present
+on a realistic share of records, since Text is what makes Automerge documents big.
+
+Small workspaces go through ``Workspace.add`` one record at a time (the public path
+every edit takes, one transaction each); large ones through the bulk
+``exchange.import_data`` (one transaction for all). Either way the workspace is then
+compacted, so every benchmark starts from a snapshot and an up-to-date mirror.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from goaltui.paths import WorkspacePaths
+
+__all__ = [
+    "ADD_LIMIT",
+    "Generated",
+    "build_export",
+    "cached_workspace",
+    "counts_for",
+    "generate_workspace",
+]
+
+GENERATOR_VERSION = 1  # bump when the generated content changes: old caches are ignored
+ADD_LIMIT = 1000  # up to this many records, build with Workspace.add (one transaction each)
+WORKSPACE_NAME = "bench"
+
+# Creation order: every reference points at a record created earlier.
+ORDER = (
+    "values",
+    "cycles",
+    "teams",
+    "people",
+    "goals",
+    "kpis",
+    "checkins",
+    "tasks",
+    "resources",
+    "stakeholders",
+    "agreements",
+    "priorities",
+    "feedback",
+    "reviews",
+    "risks",
+)
+_REST_SHARES = {
+    "risks": 0.28,
+    "feedback": 0.25,
+    "stakeholders": 0.2,
+    "resources": 0.1,
+    "agreements": 0.1,
+    "reviews": 0.05,
+    "priorities": 0.02,
+}
+_WORDS = (
+    "launch",
+    "onboarding",
+    "europe",
+    "revenue",
+    "churn",
+    "latency",
+    "hiring",
+    "platform",
+    "mobile",
+    "billing",
+    "search",
+    "partner",
+    "support",
+    "quality",
+    "security",
+    "docs",
+    "pricing",
+    "analytics",
+    "retention",
+    "growth",
+    "cost",
+    "api",
+    "migration",
+    "reliability",
+    "design",
+    "research",
+    "community",
+    "release",
+    "audit",
+    "training",
+)
+_EPOCH = date(2026, 1, 5)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A generated workspace: where it is, and facts the benchmarks need about it."""
+
+    paths: WorkspacePaths
+    manifest: dict[str, Any]
+
+    @property
+    def goal_ids(self) -> list[str]:
+        return list(self.manifest["goal_ids"])
+
+    @property
+    def owner(self) -> str:
+        return str(self.manifest["owner"])
+
+
+def counts_for(n_records: int) -> dict[str, int]:
+    """How many records of each collection make up ``n_records`` (summing to exactly it)."""
+    n = max(n_records, 40)
+    counts = {
+        "values": 5,
+        "cycles": max(2, round(n * 0.0005)),
+        "teams": max(2, round(n * 0.004)),
+        "people": max(3, round(n * 0.02)),
+        "goals": round(n * 0.20),
+        "kpis": round(n * 0.20),
+        "checkins": round(n * 0.25),
+        "tasks": round(n * 0.25),
+    }
+    rest = n - sum(counts.values())
+    for name, share in _REST_SHARES.items():
+        counts[name] = int(rest * share)
+    counts["risks"] += n - sum(counts.values())
+    return counts
+
+
+class _Maker:
+    """Builds the records of one workspace from a seeded random source."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.ids: dict[str, list[str]] = {}
+        self.clock = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+    def new_ids(self, name: str, count: int) -> list[str]:
+        from goaltui.workspace.ids import new_id
+
+        made = [new_id() for _ in range(count)]
+        self.ids[name] = made
+        return made
+
+    def words(self, low: int, high: int) -> str:
+        return " ".join(self.rng.choice(_WORDS) for _ in range(self.rng.randint(low, high)))
+
+    def sentence(self, low: int, high: int) -> str:
+        return self.words(low, high).capitalize() + "."
+
+    def pick(self, name: str) -> str:
+        return self.rng.choice(self.ids[name])
+
+    def day(self, spread: int = 540) -> str:
+        return (_EPOCH + timedelta(days=self.rng.randint(0, spread))).isoformat()
+
+    def instant(self) -> str:
+        moment = self.clock + timedelta(minutes=self.rng.randint(0, 60 * 24 * 400))
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def maybe(self, share: float, value: Any) -> Any:
+        return value if self.rng.random() < share else None
+
+
+def _organisation(m: _Maker, counts: dict[str, int]) -> dict[str, dict[str, dict[str, Any]]]:
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    out["values"] = {
+        vid: {"name": m.words(1, 2).title(), "description": m.sentence(6, 12)}
+        for vid in m.new_ids("values", counts["values"])
+    }
+    cycles = m.new_ids("cycles", counts["cycles"])
+    out["cycles"] = {}
+    for i, cid in enumerate(cycles):
+        start = _EPOCH + timedelta(days=91 * i)
+        out["cycles"][cid] = {
+            "name": f"Q{i % 4 + 1} {start.year + i // 4}",
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=90)).isoformat(),
+            "cadence": "biweekly",
+        }
+    teams = m.new_ids("teams", counts["teams"])
+    out["teams"] = {
+        tid: {"name": f"Team {m.words(1, 1).title()} {i}", "parent": teams[0] if i else None}
+        for i, tid in enumerate(teams)
+    }
+    out["people"] = {
+        pid: {
+            "name": f"Person {i}",
+            "handle": f"p{i}",
+            "email": f"p{i}@example.org",
+            "team": m.pick("teams"),
+        }
+        for i, pid in enumerate(m.new_ids("people", counts["people"]))
+    }
+    for tid in teams:
+        out["teams"][tid]["lead"] = m.pick("people")
+    return out
+
+
+def _goal(m: _Maker, level: str, parent: str | None) -> dict[str, Any]:
+    start = m.day(300)
+    goal: dict[str, Any] = {
+        "title": m.words(2, 6).capitalize(),
+        "level": level,
+        "parent": parent,
+        "team": m.pick("teams"),
+        "owner": m.pick("people"),
+        "cycle": m.pick("cycles"),
+        "status": m.rng.choice(("active", "active", "active", "proposed", "draft", "achieved")),
+        "priority": m.rng.randint(0, 100),
+        "start": start,
+        "due": (date.fromisoformat(start) + timedelta(days=m.rng.randint(30, 240))).isoformat(),
+        "created_at": m.instant(),
+    }
+    if level != "individual":
+        goal["description"] = m.sentence(8, 18)
+        goal["smart"] = {
+            c: m.sentence(3, 6)
+            for c in ("specific", "measurable", "achievable", "relevant", "time_bound")
+        }
+    return goal
+
+
+def _goals(m: _Maker, count: int) -> dict[str, dict[str, Any]]:
+    ids = m.new_ids("goals", count)
+    n_strategic = max(1, round(count * 0.05))
+    n_team = max(1, round(count * 0.30))
+    out: dict[str, dict[str, Any]] = {}
+    for i, gid in enumerate(ids):
+        if i < n_strategic:
+            out[gid] = _goal(m, "strategic", None)
+        elif i < n_strategic + n_team:
+            out[gid] = _goal(m, "team", m.rng.choice(ids[:n_strategic]))
+        else:
+            out[gid] = _goal(m, "individual", m.rng.choice(ids[n_strategic : n_strategic + n_team]))
+    return out
+
+
+def _measures(m: _Maker, counts: dict[str, int]) -> dict[str, dict[str, dict[str, Any]]]:
+    kpis: dict[str, dict[str, Any]] = {}
+    for kid in m.new_ids("kpis", counts["kpis"]):
+        baseline = float(m.rng.randint(0, 100))
+        kpis[kid] = {
+            "goal": m.pick("goals"),
+            "name": m.words(2, 4).capitalize(),
+            "unit": "%",
+            "baseline": baseline,
+            "target": baseline + m.rng.randint(10, 100),
+            "direction": "increase",
+            "weight": 1.0,
+            "owner": m.pick("people"),
+        }
+    checkins: dict[str, dict[str, Any]] = {}
+    for cid in m.new_ids("checkins", counts["checkins"]):
+        kid = m.pick("kpis")
+        checkins[cid] = {
+            "kpi": kid,
+            "author": m.pick("people"),
+            "at": m.instant(),
+            "value": kpis[kid]["baseline"] + m.rng.randint(0, 120),
+            "confidence": m.rng.randint(0, 10),
+            "status": m.rng.choice(("on_track", "on_track", "at_risk", "off_track")),
+            "note": m.maybe(0.2, m.sentence(4, 10)),
+        }
+    return {"kpis": kpis, "checkins": checkins}
+
+
+def _tasks(m: _Maker, count: int) -> dict[str, dict[str, Any]]:
+    ids = m.new_ids("tasks", count)
+    out: dict[str, dict[str, Any]] = {}
+    for i, tid in enumerate(ids):
+        out[tid] = {
+            "goal": m.pick("goals"),
+            "title": m.words(3, 7).capitalize(),
+            "assignee": m.pick("people"),
+            "status": m.rng.choice(("todo", "todo", "doing", "blocked", "done")),
+            "due": m.day(),
+            "milestone": m.maybe(0.05, True),
+            "depends_on": [ids[m.rng.randrange(i)]] if i and m.rng.random() < 0.1 else None,
+        }
+    return out
+
+
+def _rest(m: _Maker, counts: dict[str, int]) -> dict[str, dict[str, dict[str, Any]]]:
+    rng = m.rng
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    out["resources"] = {
+        rid: {
+            "goal": m.pick("goals"),
+            "kind": rng.choice(("budget", "personnel", "technology")),
+            "description": m.sentence(3, 8),
+            "amount": float(rng.randint(1, 50) * 1000),
+            "unit": "EUR",
+        }
+        for rid in m.new_ids("resources", counts["resources"])
+    }
+    out["stakeholders"] = {
+        sid: {
+            "person": m.pick("people"),
+            "goal": m.pick("goals"),
+            "role": rng.choice(("responsible", "accountable", "consulted", "informed")),
+            "needs": m.maybe(0.3, m.sentence(5, 12)),
+        }
+        for sid in m.new_ids("stakeholders", counts["stakeholders"])
+    }
+    out["agreements"] = {
+        aid: {
+            "goal": m.pick("goals"),
+            "person": m.pick("people"),
+            "decision": rng.choice(("agree", "agree", "agree", "object", "abstain")),
+            "at": m.instant(),
+        }
+        for aid in m.new_ids("agreements", counts["agreements"])
+    }
+    out["priorities"] = {
+        pid: {
+            "person": m.pick("people"),
+            "cycle": m.pick("cycles"),
+            "ranking": rng.sample(m.ids["goals"], min(5, len(m.ids["goals"]))),
+            "at": m.instant(),
+        }
+        for pid in m.new_ids("priorities", counts["priorities"])
+    }
+    out["feedback"] = {
+        fid: {
+            "target": m.pick("goals"),
+            "author": m.pick("people"),
+            "at": m.instant(),
+            "kind": rng.choice(("comment", "concern", "suggestion", "praise")),
+            "text": m.sentence(5, 15),
+        }
+        for fid in m.new_ids("feedback", counts["feedback"])
+    }
+    out["reviews"] = {
+        rid: {
+            "goal": m.pick("goals"),
+            "author": m.pick("people"),
+            "at": m.instant(),
+            "score": round(rng.random(), 2),
+            "outcome": m.sentence(5, 12),
+        }
+        for rid in m.new_ids("reviews", counts["reviews"])
+    }
+    out["risks"] = {
+        rid: {
+            "goal": m.pick("goals"),
+            "title": m.words(3, 6).capitalize(),
+            "likelihood": rng.randint(1, 5),
+            "impact": rng.randint(1, 5),
+            "mitigation": m.maybe(0.5, m.sentence(4, 10)),
+            "owner": m.pick("people"),
+            "status": rng.choice(("open", "open", "mitigating", "closed")),
+        }
+        for rid in m.new_ids("risks", counts["risks"])
+    }
+    return out
+
+
+def _drop_nones(records: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {rid: {k: v for k, v in r.items() if v is not None} for rid, r in records.items()}
+
+
+def build_export(n_records: int, seed: int = 0) -> dict[str, Any]:
+    """The whole workspace as a ``goaltui-export-1`` dict (collections in creation order)."""
+    from goaltui.workspace.exchange import FORMAT
+
+    counts = counts_for(n_records)
+    m = _Maker(seed)
+    parts = _organisation(m, counts)
+    parts["goals"] = _goals(m, counts["goals"])
+    parts.update(_measures(m, counts))
+    parts["tasks"] = _tasks(m, counts["tasks"])
+    parts.update(_rest(m, counts))
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "strategy": {
+            "vision": "Every team knows why its work matters.",
+            "mission": "Set goals together, measure honestly, adjust early.",
+        },
+    }
+    for name in ORDER:
+        data[name] = _drop_nones(parts[name])
+    return data
+
+
+def _add_one_by_one(ws: Any, data: dict[str, Any]) -> None:
+    """Create every record through ``Workspace.add`` (ids are new: references are remapped)."""
+    mapping: dict[str, str] = {}
+
+    def remap(value: Any) -> Any:
+        if isinstance(value, str):
+            return mapping.get(value, value)
+        if isinstance(value, list):
+            return [mapping.get(v, v) for v in value]
+        return value
+
+    ws.set_strategy(data["strategy"])
+    leads: dict[str, str] = {}
+    for name in ORDER:
+        for old_id, record in data[name].items():
+            fields = {k: remap(v) for k, v in record.items()}
+            if name == "teams" and "lead" in fields:
+                leads[old_id] = fields.pop("lead")  # people do not exist yet
+            mapping[old_id] = ws.add(name, fields)
+        if name == "people":
+            for team_id, lead in leads.items():
+                ws.edit(mapping[team_id], {"lead": mapping[lead]})
+
+
+def generate_workspace(
+    data_dir: Path, n_records: int, seed: int = 0, *, bulk: bool | None = None
+) -> WorkspacePaths:
+    """Create the workspace ``bench`` in ``data_dir`` with ``n_records`` records, compacted.
+
+    ``bulk`` None chooses: one ``add`` per record up to ADD_LIMIT records, else one
+    ``import_data`` transaction for everything.
+    """
+    from goaltui.workspace import Workspace
+    from goaltui.workspace.exchange import import_data
+
+    paths = WorkspacePaths(Path(data_dir), WORKSPACE_NAME)
+    data = build_export(n_records, seed)
+    ws = Workspace.create(paths)
+    try:
+        if bulk if bulk is not None else n_records > ADD_LIMIT:
+            import_data(ws, data)
+        else:
+            _add_one_by_one(ws, data)
+        ws.compact()
+    finally:
+        ws.close()
+    return paths
+
+
+def _manifest(paths: WorkspacePaths, n_records: int, seed: int, bulk: bool) -> dict[str, Any]:
+    """Facts the benchmarks need, read back from the workspace (ids are the stored ones)."""
+    from goaltui.workspace import Workspace
+
+    with Workspace.open(paths) as ws:
+        goals = ws.records("goals")
+        owners: dict[str, int] = {}
+        for goal in goals:
+            owner = goal.data.get("owner")
+            if owner:
+                owners[owner] = owners.get(owner, 0) + 1
+        counts = {name: len(ws.records(name, include_archived=True)) for name in ORDER}
+        kpi_ids = [k.id for k in ws.records("kpis")[:100]]
+    return {
+        "generator": GENERATOR_VERSION,
+        "n_records": n_records,
+        "seed": seed,
+        "method": "import_data" if bulk else "add",
+        "counts": counts,
+        "goal_ids": [g.id for g in goals[:1000]],
+        "owner": max(sorted(owners), key=lambda p: owners[p]),
+        "kpi_ids": kpi_ids,
+    }
+
+
+def cached_workspace(
+    out_dir: Path, n_records: int, seed: int = 0, *, fresh: bool = False
+) -> Generated:
+    """The workspace of ``n_records`` under ``out_dir``, generated on first use only."""
+    from benchmarks.common import log
+
+    bulk = n_records > ADD_LIMIT
+    root = Path(out_dir) / f"workspace-{n_records}-s{seed}-v{GENERATOR_VERSION}"
+    manifest_file = root / "manifest.json"
+    if manifest_file.is_file() and not fresh:
+        return Generated(
+            WorkspacePaths(root / "data", WORKSPACE_NAME), json.loads(manifest_file.read_text())
+        )
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    log(f"generating a workspace of {n_records} records ({'import_data' if bulk else 'add'})…")
+    paths = generate_workspace(root / "data", n_records, seed, bulk=bulk)
+    manifest = _manifest(paths, n_records, seed, bulk)
+    manifest_file.write_text(json.dumps(manifest, indent=1))  # written last: marks it complete
+    return Generated(paths, manifest)
