@@ -9,6 +9,7 @@ from automerge import core as am
 
 from goalsync.storage import DocumentStore, FileChunkStore, MemoryChunkStore, StorageKey
 from goalsync.storage.docstore import SNAPSHOT
+from goalsync.storage.fingerprint import fingerprint, fingerprint_keys
 from helpers.storage_docs import DOC_ID, new_doc, put_goal, titles
 
 
@@ -297,3 +298,11 @@ def test_a_damaged_snapshot_is_moved_aside(tmp_path: Path) -> None:
     assert len(loaded.problems) == 1 and snap[2] in loaded.problems[0]
     [kept] = (files.root / "quarantine" / DOC_ID).iterdir()
     assert kept.read_bytes() == bytes(raw)
+
+
+def test_a_writers_known_keys_give_the_stored_fingerprint(docs: DocumentStore) -> None:
+    doc, known = _edited(docs, 2)
+    assert fingerprint_keys(known) == docs.fingerprint(DOC_ID)
+    assert fingerprint(docs.chunks, DOC_ID) == docs.fingerprint(DOC_ID)
+    docs.compact(DOC_ID, doc, known)
+    assert fingerprint_keys(known) == docs.fingerprint(DOC_ID)

@@ -24,6 +24,7 @@ from automerge import core as am
 from goalsync.amcore import CorruptData, apply_change_chunks, load_document
 from goalsync.storage.chunks import ChangeInfo, heads_name, parse_changes, snapshot_heads
 from goalsync.storage.chunkstore import ChunkStore
+from goalsync.storage.fingerprint import fingerprint_keys
 from goalsync.storage.keys import StorageKey, check_doc_id
 from goalsync.storage.verify import applied_keys, has_change
 
@@ -78,8 +79,7 @@ class DocumentStore:
     def fingerprint(self, doc_id: str) -> str:
         """A hash of the chunk names: changes whenever the set of chunks changes."""
         snaps, incs = self._keys(check_doc_id(doc_id))
-        names = "\n".join("/".join(k[1:]) for k in sorted(snaps + incs))
-        return hashlib.sha256(names.encode()).hexdigest()
+        return fingerprint_keys(snaps + incs)
 
     def documents(self) -> list[str]:
         """Ids of the documents that have a snapshot or an incremental."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from goalsync.storage.chunkstore import ChunkStore
 from goalsync.storage.keys import StorageKey
 
 __all__ = ["CHUNK_KINDS", "fingerprint", "fingerprint_keys"]
@@ -24,10 +25,9 @@ def fingerprint_keys(keys: Iterable[StorageKey]) -> str:
     return hashlib.sha256("\n".join(names).encode()).hexdigest()
 
 
-def fingerprint(store: object, doc_id: str) -> str:
+def fingerprint(store: ChunkStore, doc_id: str) -> str:
     """The fingerprint of the chunks stored for ``doc_id`` (directory listings only)."""
-    list_range = getattr(store, "list_range")
     keys: list[StorageKey] = []
     for kind in CHUNK_KINDS:
-        keys.extend(list_range((doc_id, kind)))
+        keys.extend(store.list_range((doc_id, kind)))
     return fingerprint_keys(keys)
