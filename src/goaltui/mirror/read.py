@@ -213,6 +213,12 @@ class MirrorReader:
         try:
             cur = self._conn.execute(sql, params)
             rows = cur.fetchall()
+        except (sqlite3.Warning, sqlite3.ProgrammingError, ValueError) as exc:
+            if "one statement" in str(exc):
+                raise QueryError(
+                    "goaltui sql runs one SELECT statement at a time; remove the others"
+                ) from None
+            raise QueryError(str(exc)) from None
         except sqlite3.DatabaseError as exc:
             if self._denied is not None or "readonly" in str(exc) or "read-only" in str(exc):
                 what = self._denied or "this statement"
@@ -220,8 +226,6 @@ class MirrorReader:
                     f"{what} is read-only: goaltui sql runs SELECT queries only"
                 ) from None
             raise QueryError(f"{exc}; check the query against docs/sql.md") from None
-        except (sqlite3.Warning, sqlite3.ProgrammingError, ValueError) as exc:
-            raise QueryError(f"{exc}; run one SELECT statement at a time") from None
         finally:
             self._conn.set_authorizer(None)
         names = [d[0] for d in cur.description] if cur.description else []

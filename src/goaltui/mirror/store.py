@@ -26,6 +26,7 @@ from goaltui.mirror.tables import (
     schema_ddl,
     table_for,
 )
+from goaltui.mirror.views import VIEWS
 from goaltui.model import clock, dates
 from goaltui.model.records import Record
 
@@ -87,6 +88,8 @@ class _Statements:
 
 
 _STATEMENTS = {name: _Statements(t) for name, t in TABLES.items()}
+_EXPECTED_OBJECTS = {t.name for t in TABLES.values()} | {name for name, _ in VIEWS}
+_EXPECTED_OBJECTS |= {"record_index", "mirror_meta"}
 
 
 class Mirror:
@@ -270,7 +273,10 @@ def _layout_current(conn: sqlite3.Connection) -> bool:
         row = conn.execute("SELECT value FROM mirror_meta WHERE key = 'ddl'").fetchone()
     except sqlite3.OperationalError:
         return False
-    return row is not None and row[0] == ddl_fingerprint()
+    if row is None or row[0] != ddl_fingerprint():
+        return False
+    present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    return present >= _EXPECTED_OBJECTS
 
 
 def _recreate(conn: sqlite3.Connection) -> None:
