@@ -239,3 +239,16 @@ def test_every_dir_is_0700_and_every_file_0600(tmp_path: Path, umask: int) -> No
     assert (root / "quarantine" / DOC_ID).is_dir()
     assert (root / "locks" / f"{DOC_ID}.lock").is_file()
     assert seen["dirs"] >= 8 and seen["files"] >= 4
+
+
+def test_stale_temporary_files_of_a_crashed_writer_are_swept(tmp_path: Path) -> None:
+    files = FileChunkStore(tmp_path)
+    files.save((DOC_ID, "incremental", "abc"), b"x")
+    inc_dir = tmp_path / DOC_ID[:2] / DOC_ID[2:] / "incremental"
+    stale, fresh = inc_dir / ".abc.1.aa.tmp", inc_dir / ".abc.2.bb.tmp"
+    stale.write_bytes(b"left by a crash")
+    fresh.write_bytes(b"being written now")
+    os.utime(stale, (1_000_000_000, 1_000_000_000))
+    assert files.remove_stale_temporaries((DOC_ID,)) == 1
+    assert not stale.exists() and fresh.exists()
+    assert files.load((DOC_ID, "incremental", "abc")) == b"x"

@@ -257,6 +257,9 @@ class DocumentStore:
                 self.chunks.remove(old)
             known.clear()
             known.add(key)
+            sweep = getattr(self.chunks, "remove_stale_temporaries", None)
+            if sweep is not None:
+                sweep((doc_id,))
         return key
 
     def _exclusive(self, doc_id: str) -> AbstractContextManager[None]:

@@ -187,6 +187,25 @@ class FileChunkStore:
         with contextlib.suppress(FileNotFoundError):
             _fsync_dir(path.parent if path.parent.exists() else self.root)
 
+    def remove_stale_temporaries(self, prefix: StorageKey, max_age: float = 3600.0) -> int:
+        """Delete temporary files a crashed writer left under ``prefix``; returns how many.
+
+        Only names this store writes (``.<name>.<pid>.<random>.tmp``) older than
+        ``max_age`` seconds, so a write in progress is never touched.
+        """
+        cutoff = time.time() - max_age
+        removed = 0
+        for dirpath, _, names in os.walk(self.path_of(prefix)):
+            for name in names:
+                if not (name.startswith(".") and name.endswith(".tmp")):
+                    continue
+                path = Path(dirpath, name)
+                with contextlib.suppress(FileNotFoundError):
+                    if path.lstat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+        return removed
+
     # -- beside the nodefs tree ----------------------------------------------------------
 
     def quarantine(self, key: StorageKey) -> str | None:
