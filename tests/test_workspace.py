@@ -205,3 +205,22 @@ def test_every_file_is_private_whatever_the_umask(tmp_path: Path, umask: int) ->
         mode = stat.S_IMODE(path.stat().st_mode)
         expected = 0o700 if path.is_dir() else 0o600
         assert mode == expected, f"{path} is {oct(mode)}"
+
+
+def test_undo_reverses_edits_then_additions(ws: Workspace) -> None:
+    gid = ws.add_goal("Launch", description="First draft", smart={"specific": "EU only"})
+    ws.edit(gid, {"title": "Launch in EU", "description": None, "smart": {"measurable": "1k signups"}})
+    assert ws.undo() == "edited goal Launch"
+    goal = ws.get(gid)
+    assert (goal.title, goal.description, goal.smart) == ("Launch", "First draft", {"specific": "EU only"})
+    assert ws.undo() == "added goal Launch"
+    assert ws.find("goals", gid) is None
+    assert ws.undo() is None
+    assert ws.history()[-1].summary == "undid: added goal Launch"
+
+
+def test_undo_of_strategy(ws: Workspace) -> None:
+    ws.set_strategy({"vision": "A"})
+    ws.set_strategy({"vision": "B", "mission": "M"})
+    ws.undo()
+    assert dict(ws.strategy().data) == {"vision": "A"}

@@ -31,6 +31,7 @@ from goaltui.workspace.codec import (
 from goaltui.workspace.config import WorkspaceConfig
 from goaltui.workspace.history import HistoryEntry, read_history, write_history
 from goaltui.workspace.ids import new_id
+from goaltui.workspace.undo import UndoEntry, UndoStack, previous_values
 from goalsync.amcore import CorruptData
 from goalsync.protocol.docid import new_document_id, to_url
 from goalsync.storage import DocumentStore, FileChunkStore
@@ -65,6 +66,7 @@ class Workspace:
         self._subscribers: list[Callable[[WorkspaceChange], None]] = []
         self.problems: list[str] = []
         self._mirror: Any = None
+        self._undo = UndoStack()
         self._load()
 
     # ----------------------------------------------------------------- opening
@@ -253,10 +255,9 @@ class Workspace:
             write_fields(tx, obj, coll, clean)
 
         title = str(clean.get(coll.title_field) or "")
-        self._commit(
-            f"add {coll.kind}", [(coll.name, record_id)], write,
-            fields=clean, summary=f"added {coll.kind} {title}".strip(),
-        )
+        summary = f"added {coll.kind} {title}".strip()
+        self._commit(f"add {coll.kind}", [(coll.name, record_id)], write, fields=clean, summary=summary)
+        self._undo.push(UndoEntry(summary, coll.name, record_id, None))
         return record_id
 
     def _stamp_new(self, coll: Collection, data: dict[str, Any], author_field: str | None) -> None:
@@ -293,9 +294,10 @@ class Workspace:
                 raise NotFound(f"record {record_id} disappeared")
             write_fields(tx, got[1], coll, clean)
 
-        self._commit(
-            f"edit {coll.kind}", [(coll.name, record_id)], write,
-            fields=clean, summary=f"edited {coll.kind} {record.title}".strip(),
+        summary = f"edited {coll.kind} {record.title}".strip()
+        self._commit(f"edit {coll.kind}", [(coll.name, record_id)], write, fields=clean, summary=summary)
+        self._undo.push(
+            UndoEntry(summary, coll.name, record_id, previous_values(dict(record.data), clean))
         )
 
     def archive(self, record_id: str, archived: bool = True) -> None:
@@ -312,16 +314,42 @@ class Workspace:
     def set_strategy(self, fields: dict[str, Any]) -> None:
         """Set the vision and/or mission (Text fields, merged per character)."""
         clean = validate_record(STRATEGY, dict(fields), exists=self._exists, creating=False)
+        previous = previous_values(dict(self.strategy().data), clean)
+        summary = "edited " + " and ".join(sorted(clean))
+        self._write_strategy(clean, summary)
+        self._undo.push(UndoEntry(summary, STRATEGY_ID, STRATEGY_ID, previous))
 
+    def _write_strategy(self, clean: dict[str, Any], summary: str, action: str = "edit strategy") -> None:
         def write(tx: am.Transaction) -> None:
             got = tx.get(am.ROOT, "strategy")
             obj = got[1] if got is not None else tx.put_object(am.ROOT, "strategy", am.ObjType.Map)
             write_fields(tx, obj, STRATEGY, clean)
 
-        self._commit(
-            "edit strategy", [(STRATEGY_ID, STRATEGY_ID)], write, fields=clean,
-            summary="edited " + " and ".join(sorted(clean)),
-        )
+        self._commit(action, [(STRATEGY_ID, STRATEGY_ID)], write, fields=clean, summary=summary)
+
+    def undo(self) -> str | None:
+        """Reverse this session's last edit; returns what was undone, or None if nothing."""
+        entry = self._undo.pop()
+        if entry is None:
+            return None
+        summary = f"undid: {entry.description}"
+        if entry.collection == STRATEGY_ID:
+            self._write_strategy(entry.previous or {}, summary, action="undo")
+            return entry.description
+        coll_name, record_id, previous = entry.collection, entry.record_id, entry.previous
+
+        def write(tx: am.Transaction) -> None:
+            parent = collection_obj(tx, coll_name)
+            got = tx.get(parent, record_id) if parent is not None else None
+            if parent is None or got is None:
+                raise NotFound(f"cannot undo: {entry.description} (the record is gone)")
+            if previous is None:
+                tx.delete(parent, record_id)
+            else:
+                write_fields(tx, got[1], collection(coll_name), previous)
+
+        self._commit("undo", [(coll_name, record_id)], write, fields=previous or {}, summary=summary)
+        return entry.description
 
     def _ensure_collection(self, tx: am.Transaction, name: str) -> bytes:
         existing = collection_obj(tx, name)
