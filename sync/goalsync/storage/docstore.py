@@ -207,7 +207,9 @@ class DocumentStore:
         new_incs = self._valid_incrementals(inc_data, self.problems)
         if new_incs:
             self._apply(doc, new_incs)
-            added += sorted(applied_keys(doc, new_incs, self.problems))
+            waiting: list[str] = []  # reported again at every refresh: say it once
+            added += sorted(applied_keys(doc, new_incs, waiting))
+            self.problems.extend(m for m in waiting if m not in self.problems)
         known.update(added)
         return added
 
