@@ -37,7 +37,8 @@ def run(ctx: Context, size: int) -> list[Row]:
             unit="B",
             against="len(doc.save())",
             their=[saved / records],
-            note=f"{overhead:+.1f}% overhead; {on_disk / 1e6:.2f} MB in all",
+            note=f"{overhead:+.1f}% overhead; {on_disk / 1e6:.2f} MB in all; "
+            f"built by {generated.manifest['method']}",
         ),
     ]
     if paths.mirror.is_file():

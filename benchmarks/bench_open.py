@@ -28,8 +28,9 @@ print(json.dumps({"ready": ready, "problems": ws.problems}))
 def run(ctx: Context, size: int) -> list[Row]:
     """Time ``Workspace.open`` + mirror check in a new process, repeated."""
     paths = ctx.workspace(size).paths
-    inside = Row(NAME, "open until ready (in child)", size)
-    wall = Row(NAME, "whole process", size)
+    built = f"built by {ctx.workspace(size).manifest['method']}"
+    inside = Row(NAME, "open until ready (in child)", size, note=built)
+    wall = Row(NAME, "whole process", size, note=built)
     argv = [ctx.python, "-c", CHILD, str(paths.data_dir), paths.name]
     log(f"{NAME} at {size}: {ctx.repeat} runs")
     run_child(argv)  # warm the page cache: every measured run is equally warm

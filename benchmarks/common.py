@@ -69,6 +69,7 @@ class Context:
     repeat: int
     quick: bool
     fresh: bool = False
+    build: str = "auto"
     python: str = sys.executable
     _workspaces: dict[int, Generated] = field(default_factory=dict)
     _taskdbs: dict[int, TaskDb] = field(default_factory=dict)
@@ -78,7 +79,9 @@ class Context:
         if size not in self._workspaces:
             from benchmarks.generate import cached_workspace
 
-            self._workspaces[size] = cached_workspace(self.out_dir, size, fresh=self.fresh)
+            self._workspaces[size] = cached_workspace(
+                self.out_dir, size, build=self.build, fresh=self.fresh
+            )
         return self._workspaces[size]
 
     def taskdb(self, size: int) -> TaskDb:

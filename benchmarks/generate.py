@@ -26,15 +26,18 @@ from goaltui.paths import WorkspacePaths
 
 __all__ = [
     "ADD_LIMIT",
+    "BUILDS",
     "Generated",
     "build_export",
     "cached_workspace",
     "counts_for",
     "generate_workspace",
+    "uses_add",
 ]
 
-GENERATOR_VERSION = 1  # bump when the generated content changes: old caches are ignored
+GENERATOR_VERSION = 2  # bump when the generated content changes: old caches are ignored
 ADD_LIMIT = 1000  # up to this many records, build with Workspace.add (one transaction each)
+BUILDS = ("auto", "add", "import")
 WORKSPACE_NAME = "bench"
 
 # Creation order: every reference points at a record created earlier.
@@ -64,38 +67,50 @@ _REST_SHARES = {
     "reviews": 0.05,
     "priorities": 0.02,
 }
-_WORDS = (
-    "launch",
-    "onboarding",
-    "europe",
-    "revenue",
-    "churn",
-    "latency",
-    "hiring",
-    "platform",
-    "mobile",
-    "billing",
-    "search",
-    "partner",
-    "support",
-    "quality",
-    "security",
-    "docs",
-    "pricing",
-    "analytics",
-    "retention",
-    "growth",
-    "cost",
-    "api",
-    "migration",
-    "reliability",
-    "design",
-    "research",
-    "community",
-    "release",
-    "audit",
-    "training",
+_SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "tas",
+    "vel",
+    "do",
+    "ri",
+    "pan",
+    "sto",
+    "bel",
+    "qu",
+    "an",
+    "ter",
+    "mo",
+    "lis",
+    "gra",
+    "fen",
+    "u",
+    "ox",
+    "pri",
+    "da",
+    "nor",
+    "ce",
+    "hal",
+    "wy",
 )
+
+
+def _vocabulary(size: int = 5000, seed: int = 20260105) -> tuple[tuple[str, ...], list[float]]:
+    """Pseudo-words with Zipf-like frequencies: text that compresses about as well as prose."""
+    rng = random.Random(seed)
+    words = tuple(
+        "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(size)
+    )
+    cumulative, total = [], 0.0
+    for rank in range(size):
+        total += 1.0 / (rank + 1)
+        cumulative.append(total)
+    return words, cumulative
+
+
+_WORDS, _CUMULATIVE = _vocabulary()
 _EPOCH = date(2026, 1, 5)
 
 
@@ -151,7 +166,8 @@ class _Maker:
         return made
 
     def words(self, low: int, high: int) -> str:
-        return " ".join(self.rng.choice(_WORDS) for _ in range(self.rng.randint(low, high)))
+        count = self.rng.randint(low, high)
+        return " ".join(self.rng.choices(_WORDS, cum_weights=_CUMULATIVE, k=count))
 
     def sentence(self, low: int, high: int) -> str:
         return self.words(low, high).capitalize() + "."
@@ -465,14 +481,22 @@ def _manifest(paths: WorkspacePaths, n_records: int, seed: int, bulk: bool) -> d
     }
 
 
+def uses_add(n_records: int, build: str = "auto") -> bool:
+    """Whether ``build`` ("auto", "add" or "import") means one ``Workspace.add`` per record."""
+    if build not in BUILDS:
+        raise ValueError(f"build must be one of {', '.join(BUILDS)}, not {build!r}")
+    return build == "add" or (build == "auto" and n_records <= ADD_LIMIT)
+
+
 def cached_workspace(
-    out_dir: Path, n_records: int, seed: int = 0, *, fresh: bool = False
+    out_dir: Path, n_records: int, seed: int = 0, *, build: str = "auto", fresh: bool = False
 ) -> Generated:
     """The workspace of ``n_records`` under ``out_dir``, generated on first use only."""
     from benchmarks.common import log
 
-    bulk = n_records > ADD_LIMIT
-    root = Path(out_dir) / f"workspace-{n_records}-s{seed}-v{GENERATOR_VERSION}"
+    bulk = not uses_add(n_records, build)
+    method = "import" if bulk else "add"
+    root = Path(out_dir) / f"workspace-{n_records}-{method}-s{seed}-v{GENERATOR_VERSION}"
     manifest_file = root / "manifest.json"
     if manifest_file.is_file() and not fresh:
         return Generated(
@@ -481,7 +505,7 @@ def cached_workspace(
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    log(f"generating a workspace of {n_records} records ({'import_data' if bulk else 'add'})…")
+    log(f"generating a workspace of {n_records} records (built by {method})…")
     paths = generate_workspace(root / "data", n_records, seed, bulk=bulk)
     manifest = _manifest(paths, n_records, seed, bulk)
     manifest_file.write_text(json.dumps(manifest, indent=1))  # written last: marks it complete

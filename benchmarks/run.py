@@ -22,6 +22,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks.*`` importab
 
 from benchmarks import bench_bytes, bench_cli, bench_edit, bench_mirror, bench_open
 from benchmarks.common import Benchmark, Context, Row, Unavailable, log
+from benchmarks.generate import ADD_LIMIT, BUILDS
 from benchmarks.report import format_table
 
 __all__ = ["ALL", "main"]
@@ -87,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
         help="where generated workspaces are cached (default benchmarks/out)",
     )
     parser.add_argument(
+        "--build",
+        choices=BUILDS,
+        default="auto",
+        help=f"how workspaces are made: one Workspace.add per record (a history like real use), "
+        f"one import_data transaction (fast), or auto: add up to {ADD_LIMIT} records",
+    )
+    parser.add_argument(
         "--fresh",
         action="store_true",
         help="regenerate cached workspaces and taskwarrior databases",
@@ -120,7 +128,7 @@ def _environment(ctx: Context) -> str:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs · "
         f"Python {platform.python_version()} · goaltui {ver('goaltui')} · "
         f"automerge {ver('automerge')} · taskwarrior {task_version()} · "
-        f"repeat {ctx.repeat}{' · quick' if ctx.quick else ''}"
+        f"repeat {ctx.repeat} · build {ctx.build}{' · quick' if ctx.quick else ''}"
     )
 
 
@@ -156,7 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     if repeat < 1:
         print("error: --repeat must be at least 1", file=sys.stderr)
         return 2
-    ctx = Context(out_dir=args.out.resolve(), repeat=repeat, quick=args.quick, fresh=args.fresh)
+    ctx = Context(
+        out_dir=args.out.resolve(),
+        repeat=repeat,
+        quick=args.quick,
+        fresh=args.fresh,
+        build=args.build,
+    )
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     print("## goaltui benchmarks\n")
     print(_environment(ctx) + "\n", flush=True)
