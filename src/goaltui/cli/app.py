@@ -7,6 +7,7 @@ commands never load the Automerge document unless the mirror is behind.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -115,6 +116,16 @@ class _Group(click.Group):
             raise click.ClickException(
                 f"{exc.strerror or exc} ({exc.filename or 'file'}): check the disk and the "
                 "permissions of the data directory"
+            ) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("GOALTUI_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"internal error ({type(exc).__name__}: {exc}). Your data was not changed by "
+                "this failure. Please report it, with the output of the same command run "
+                "with GOALTUI_DEBUG=1."
             ) from None
 
 

@@ -17,7 +17,7 @@ def open_tui(ctx: CliContext) -> None:
             raise click.ClickException(
                 f"no workspace {paths.name!r}; choose one with -w (see 'goaltui workspaces')"
             )
-        from goaltui.demo import create_demo
+        from goaltui.cli.workspace_cmds import create_demo
 
         paths = create_demo(ctx.paths("demo"))
         click.echo(f"No workspace yet: created the demo workspace in {paths.data_dir}", err=True)

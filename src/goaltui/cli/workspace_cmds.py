@@ -11,6 +11,7 @@ import click
 from goaltui.cli.app import CliContext, cli, echo_json, pass_cli
 from goaltui.cli.resolve import resolve_id
 from goaltui.cli.table import render_table
+from goaltui.paths import WorkspacePaths
 
 
 @cli.command()
@@ -39,10 +40,20 @@ def demo(ctx: CliContext, name: str) -> None:
 
     Example: goaltui demo && goaltui -w demo list goals
     """
-    from goaltui.demo import create_demo
-
     paths = create_demo(ctx.paths(name))
     click.echo(f"created workspace {paths.name} in {paths.data_dir}")
+
+
+def create_demo(paths: WorkspacePaths) -> WorkspacePaths:
+    """Create and fill the demo workspace (compacted, mirror built)."""
+    from goaltui.demo import build_demo
+    from goaltui.workspace import Workspace
+
+    with Workspace.create(paths) as ws:
+        build_demo(ws)
+        ws.compact()
+        ws.ensure_mirror()
+    return paths
 
 
 @cli.command()
