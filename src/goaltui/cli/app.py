@@ -123,9 +123,9 @@ class _Group(click.Group):
             if os.environ.get("GOALTUI_DEBUG"):
                 raise
             raise click.ClickException(
-                f"internal error ({type(exc).__name__}: {exc}). Your data was not changed by "
-                "this failure. Please report it, with the output of the same command run "
-                "with GOALTUI_DEBUG=1."
+                f"internal error ({type(exc).__name__}: {exc}). Every change goaltui reported "
+                "as done is on disk. Please report this, with the output of the same command "
+                "run with GOALTUI_DEBUG=1."
             ) from None
 
 

@@ -33,6 +33,9 @@ def kpi_progress(
     if direction == "maintain":
         return 1.0 if current >= target else 0.0
     span = target - base
+    if not math.isfinite(span):  # e.g. -1e308 → 1e308: halve everything, the ratio is the same
+        base, target, current = base / 2, target / 2, current / 2
+        span = target - base
     if span == 0:
         reached = current <= target if direction == "decrease" else current >= target
         return 1.0 if reached else 0.0

@@ -35,6 +35,7 @@ __all__ = [
     "RemoteSubscriptionChange",
     "Request",
     "Sync",
+    "UnknownMessageType",
     "decode",
     "encode",
 ]
@@ -244,6 +245,10 @@ def encode(msg: Message) -> bytes:
 # ---------------------------------------------------------------- decoding
 
 
+class UnknownMessageType(ProtocolError):
+    """A well-formed map whose ``type`` this version does not know; peers may ignore it."""
+
+
 class _Fields:
     """Typed access to a decoded map; every failure is a ProtocolError naming the field."""
 
@@ -444,5 +449,5 @@ def decode(frame: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Message:
         raise ProtocolError("message has no 'type' string")
     decoder = _DECODERS.get(kind)
     if decoder is None:
-        raise ProtocolError(f"unknown message type {kind[:64]!r}")
+        raise UnknownMessageType(f"unknown message type {kind[:64]!r}")
     return decoder(_Fields(kind, raw), max_size)
