@@ -42,7 +42,7 @@ class _Peer:
     state: am.SyncState
     their_heads: Heads | None = None  # None: never heard from them
     sent: int = 0
-    idle_at: Heads | None = None  # our heads when generate last returned None
+    idle_at: Heads | None = None  # our heads when we last had no changes left to send
     fresh_used: bool = False  # the large-push workaround runs at most once per peer
 
 
@@ -101,7 +101,11 @@ class DocSync:
         return peer.their_heads if peer else None
 
     def in_sync(self, peer_id: str) -> bool:
-        """True when the peer's advertised heads equal ours and we have nothing to send."""
+        """True when the peer's advertised heads equal ours and no changes are pending.
+
+        Pending means the last message generated for the peer carried changes; a
+        heads-only acknowledgement does not count.
+        """
         peer = self._peers.get(peer_id)
         if peer is None or peer.their_heads is None:
             return False
@@ -192,8 +196,9 @@ class DocSync:
             peer.idle_at = self.heads
             return None
         peer.sent += 1
-        peer.idle_at = None
         data: bytes = message.encode()
+        # A message without changes (an ack, or our heads) leaves nothing pending.
+        peer.idle_at = None if inspect_sync_message(data).change_chunks else self.heads
         return data
 
     def count_changes_since(self, heads: Heads) -> int:
