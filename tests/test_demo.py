@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from goaltui.demo import build_demo
+from goaltui.errors import WorkspaceExists
 from goaltui.model import Record
 from goaltui.model.alignment import all_goal_warnings, open_objections
 from goaltui.model.clock import pinned
@@ -68,6 +69,13 @@ def test_reopening_gives_the_same_records(
     assert len(before) > 150
     assert ws.problems == []
     assert ws.me == built[1]["person.alice"]
+
+
+def test_refuses_a_workspace_that_is_not_empty(ws: Workspace) -> None:
+    before = len(ws.records("goals"))
+    with pytest.raises(WorkspaceExists, match="already has people or goals"):
+        build_demo(ws)
+    assert len(ws.records("goals")) == before
 
 
 def test_every_collection_is_populated(ws: Workspace) -> None:

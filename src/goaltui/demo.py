@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from goaltui.errors import WorkspaceExists
 from goaltui.model.schema import SMART_CRITERIA, FieldType, collection
 from goaltui.workspace import Workspace
 
@@ -24,7 +25,8 @@ ME = "person.alice"
 
 class Table(NamedTuple):
     """Records of one kind: ``columns`` name each row's values; a row may end with a dict of
-    further fields. ``key`` builds the demo key of rows without a ``key`` column."""
+    further fields. ``key`` builds the demo key of rows without a ``key`` column (from the
+    row's values, None written as ``all``)."""
 
     kind: str
     columns: str  # a field that refers to records holds demo keys, "goal.launch" or "launch"
@@ -194,8 +196,8 @@ CHECKINS: dict[str, tuple[str, int, list[tuple[float, int, str]]]] = {
     "kpi.units": ("2026-10-05", 7, [
         (620, 6, "Pre-orders opened Friday; shop only"), (1540, 6, "Press embargo lifted"),
         (2610, 7, "MediaMarkt listing live in NL"), (3950, 7, "First reviews positive"),
-        (5700, 7, "Installer channel adds ~300 a week"), (7480, 8, "Launch week"),
-        (10900, 7, "Best week so far: 3,420 units"),
+        (5700, 7, "Installer channel adds ~300 a week"), (7480, 8, "Launch eve, all pre-orders in"),
+        (10900, 7, "Launch week: 3,420 units"),
         (13200, 5, "Slower week; need ~2,300 a week to reach 20k")]),
     "kpi.renewable": ("2026-10-12", 7, [
         (36, 5, "Grid mix only"), (36, 5, "PPA with legal"), (38, 6, "Solar PPA signed 23 Oct"),
@@ -217,18 +219,18 @@ CHECKINS: dict[str, tuple[str, int, list[tuple[float, int, str]]]] = {
         (33, 6, "Installer referral codes live"), (30, 6, "Retail co-op ads not attributed yet"),
         (28, 5, "25 is out of reach before launch")]),
     "kpi.mentions": ("2026-10-26", 7, [
-        (420, 5, "Teaser video"), (880, 6, "Tech press reviews"), (2100, 7, "Launch day"),
-        (1300, 6, "Back to normal"), (1150, 5, "Gift guides not out yet")]),
+        (420, 5, "Teaser video"), (880, 6, "Tech press reviews"), (1400, 6, "Launch countdown"),
+        (2100, 7, "Launch week"), (1300, 5, "Back to normal; gift guides not out yet")]),
     "kpi.energy": ("2026-10-05", 7, [
         (4.78, 5, "Sub-meters on 12 of 38 machines"), (4.71, 6, "Dryers idle at full load"),
         (4.62, 6, "Dryer standby schedule live"), (4.55, 6, "Air-leak hunt fixed 14 leaks"),
-        (4.49, 6, "Launch volume spreads the fixed load"), (4.31, 7, "Second shift running"),
+        (4.49, 6, "Launch volume spreads the fixed load"), (4.31, 7, "Second shift at full load"),
         (4.22, 5, "Heat recovery slips; 3.8 needs it"),
         (4.18, 4, "Without heat recovery we land near 4.0")]),
     "kpi.scrap": ("2026-10-05", 7, [
         (4.3, 5, "Cell 3 short shots"), (4.0, 6, "Cell 3 mould temperature fixed"),
-        (3.9, 6, "SPC live on cells 1-2"), (3.5, 7, "Best week yet"),
-        (3.6, 6, "Week 44 recounted with the rework bay"),
+        (3.9, 6, "SPC live on cell 1"), (3.5, 7, "Best week yet"),
+        (3.6, 6, "Recounted with the rework bay"),
         (3.9, 3, "Launch ramp: new operators on shift B"), (3.1, 5, "Shift B coached"),
         (2.9, 6, "Cell 4 still on manual checks")]),
     "kpi.picktime": ("2026-11-02", 7, [
@@ -354,8 +356,8 @@ RISKS = Table("risk", "key goal title likelihood impact mitigation contingency o
      "Report renewable share with and without certificates.", "priya", "open"),
 ])
 FEEDBACK = Table("feedback", "key target author kind text at", [
-    ("feedback.rework", "goal.scrap", "tom", "concern", "Scrap for week 44 leaves out the rework "
-     "bay, so 3.5% flatters us. Can we count the rework bay in the MES?", "2026-11-03T16:20:00Z"),
+    ("feedback.rework", "goal.scrap", "tom", "concern", "Scrap for week 43 leaves out the rework "
+     "bay, so 3.5% flatters us. Can we count the rework bay in the MES?", "2026-10-28T16:20:00Z"),
     ("feedback.launchday", "ms.launch", "ben", "comment", "Launch-day runbook held: the support "
      "queue peaked at 240 tickets and was clear by 18:00.", "2026-11-10T19:05:00Z"),
     ("feedback.boot", "goal.boot", "alice", "praise", "Chen's boot-time work took five seconds "
@@ -369,7 +371,7 @@ FEEDBACK = Table("feedback", "key target author kind text at", [
     ("feedback.board", "goal.launch", "dana", "comment", "The board wants December units split "
      "by channel: shop, retail, installers.", "2026-11-17T08:10:00Z"),
 ])
-RESOLVED = ["feedback.rework"]  # fixed in week 45: the rework bay now reports to the MES
+RESOLVED = ["feedback.rework"]  # fixed in week 44: the rework bay now reports to the MES
 REVIEWS = Table("review", "key", [
     ("review.q3", {
         "cycle": "q3", "author": "dana", "at": "2026-10-02T15:00:00Z", "score": 0.7,
@@ -414,18 +416,26 @@ def _load(ws: Workspace, ids: dict[str, str], table: Table) -> None:
         ids[key] = ws.add(table.kind, {k: _ref(ids, table.kind, k, v) for k, v in raw.items()})
 
 
+def _status(confidence: int) -> str:
+    """The status a KPI's owner picks along with their confidence (0-10)."""
+    return "on_track" if confidence >= 6 else "at_risk" if confidence >= 4 else "off_track"
+
+
 def _check_in(ws: Workspace, ids: dict[str, str]) -> None:
     """Each KPI's weekly (biweekly in Q3) check-ins, by the KPI's owner, in the morning."""
     owners = {row[0]: row[-1] for row in KPIS.rows}
     for kpi, (first, step, series) in CHECKINS.items():
         for n, (value, confidence, note) in enumerate(series):
             day = date.fromisoformat(first) + timedelta(days=step * n)
-            status = (
-                "on_track" if confidence >= 6 else "at_risk" if confidence >= 4 else "off_track"
-            )
-            fields = {"kpi": kpi, "author": owners[kpi], "value": value, "note": note}
-            fields |= {"confidence": confidence, "status": status}
-            fields["at"] = f"{day.isoformat()}T{8 + n % 3:02d}:{15 * (n % 4):02d}:00Z"
+            fields = {
+                "kpi": kpi,
+                "author": owners[kpi],
+                "at": f"{day.isoformat()}T{8 + n % 3:02d}:{15 * (n % 4):02d}:00Z",
+                "value": value,
+                "confidence": confidence,
+                "status": _status(confidence),
+                "note": note,
+            }
             ws.add("checkin", {k: _ref(ids, "checkin", k, v) for k, v in fields.items()})
 
 
@@ -434,8 +444,14 @@ def build_demo(ws: Workspace) -> dict[str, str]:
 
     Keys name what a test or a tour needs to find: ``goal.launch``, ``person.alice``,
     ``kpi.energy``, ``task.valves``, ``agreement.preorders.priya`` (the objection)...
-    The workspace's user becomes Alice Moreno, the Product team's lead.
+    The workspace's user becomes Alice Moreno, the Product team's lead. A workspace that
+    already has people or goals is refused (WorkspaceExists), so nothing is duplicated.
     """
+    if ws.records("people", include_archived=True) or ws.records("goals", include_archived=True):
+        raise WorkspaceExists(
+            f"workspace {ws.name!r} already has people or goals; the demo only fills a new, "
+            "empty workspace: choose another name or remove this one first"
+        )
     ids: dict[str, str] = {}
     ws.set_strategy({"vision": VISION, "mission": MISSION})
     for table in (VALUES, TEAMS, PEOPLE, CYCLES):
