@@ -267,6 +267,7 @@ def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
     return out
 
 
+@pytest.mark.slow
 @settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -33,17 +33,20 @@ SELECT g.id, g.title, g.owner, p.name AS owner_name, g.team, g.cycle, g.level, g
  WHERE {_NOT_ARCHIVED.format(t="g")}"""
 
 ALIGNMENT = f"""CREATE VIEW alignment AS
-WITH RECURSIVE live(id, title, level, parent, progress, priority) AS (
-  SELECT id, title, level, parent, progress, priority FROM goals g
+WITH RECURSIVE live(id, title, level, parent, progress, key) AS (
+  SELECT id, title, level, parent, progress,
+         CASE level WHEN 'strategic' THEN '0' WHEN 'team' THEN '1'
+                    WHEN 'individual' THEN '2' ELSE '3' END
+         || coalesce(title, '') || char(30) || id
+    FROM goals g
    WHERE {_NOT_ARCHIVED.format(t="g")}
 ), tree(id, title, level, depth, path, parent, progress, sort_key) AS (
-  SELECT id, title, level, 0, coalesce(title, ''), parent, progress,
-         coalesce(title, '') || char(30) || id
+  SELECT id, title, level, 0, coalesce(title, ''), parent, progress, key
     FROM live
    WHERE parent IS NULL OR parent NOT IN (SELECT id FROM live)
   UNION ALL
   SELECT l.id, l.title, l.level, t.depth + 1, t.path || ' / ' || coalesce(l.title, ''),
-         l.parent, l.progress, t.sort_key || char(31) || coalesce(l.title, '') || char(30) || l.id
+         l.parent, l.progress, t.sort_key || char(31) || l.key
     FROM live l JOIN tree t ON l.parent = t.id
    WHERE t.depth < 64
 )
