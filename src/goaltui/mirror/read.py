@@ -80,9 +80,12 @@ class MirrorReader:
                 f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
             )
             self._conn.execute("PRAGMA query_only = 1")
-            (self._version,) = self._conn.execute("PRAGMA user_version").fetchone()
         except sqlite3.Error as exc:
             raise StorageProblem(f"cannot read the mirror {self.path}: {exc}") from exc
+        try:
+            (self._version,) = self._conn.execute("PRAGMA user_version").fetchone()
+        except sqlite3.DatabaseError:
+            self._version = None  # not a database: state() is None, so callers rebuild it
         self._denied: str | None = None
         self._layouts: dict[str, _Layout] | None = None
 
