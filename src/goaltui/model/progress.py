@@ -50,16 +50,22 @@ def goal_progress(parts: Iterable[tuple[float | None, float | None]]) -> float |
     and parts without progress (None) are left out. Returns None when nothing
     has progress.
     """
-    total = 0.0
-    weights = 0.0
+    kept: list[tuple[float, float]] = []
     for progress, weight in parts:
         if progress is None:
             continue
         w = 1.0 if weight is None else float(weight)
-        if w <= 0:
+        if w <= 0 or not math.isfinite(w):
             continue
-        total += progress * w
-        weights += w
-    if weights == 0:
+        kept.append((progress, w))
+    if not kept:
         return None
+    scale = 1.0
+    if not math.isfinite(sum(w for _, w in kept)):  # huge weights: make them relative
+        scale = max(w for _, w in kept)
+    total = 0.0
+    weights = 0.0
+    for progress, w in kept:
+        total += progress * (w / scale)
+        weights += w / scale
     return total / weights
