@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -171,7 +172,7 @@ def doctor(ctx: CliContext) -> None:
 @cli.command(name="import")
 @click.argument("file", type=click.File("rb"))
 @pass_cli
-def import_(ctx: CliContext, file: click.utils.LazyFile) -> None:
+def import_(ctx: CliContext, file: BinaryIO) -> None:
     """Import a JSON export into a NEW workspace (-w NAME, default: the file's name).
 
     Example: goaltui import backup.json -w restored

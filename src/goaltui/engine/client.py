@@ -48,6 +48,7 @@ class EngineClient:
             line = await asyncio.wait_for(process.stdout.readline(), timeout)
         except asyncio.TimeoutError:
             process.kill()
+            await process.wait()
             raise StorageProblem(f"the workspace engine did not start within {timeout:.0f} s") from None
         message = json.loads(line) if line else {}
         if message.get("event") != "ready":
@@ -55,6 +56,9 @@ class EngineClient:
             if process.stderr is not None:
                 with contextlib.suppress(asyncio.TimeoutError):
                     stderr = await asyncio.wait_for(process.stderr.read(), 5)
+            if process.stdin is not None:
+                process.stdin.close()
+            await process.wait()
             if message.get("event") == "failed":
                 raise decode_error(message["error"])
             raise StorageProblem(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from automerge import core as am
 
@@ -32,7 +32,6 @@ from goaltui.workspace.config import WorkspaceConfig
 from goaltui.workspace.history import HistoryEntry, read_history, write_history
 from goaltui.workspace.ids import new_id
 from goaltui.workspace.undo import UndoEntry, UndoStack, previous_values
-from goalsync.amcore import CorruptData
 from goalsync.protocol.docid import new_document_id, to_url
 from goalsync.storage import DocumentStore, FileChunkStore
 from goalsync.storage.fingerprint import fingerprint_keys
@@ -50,6 +49,9 @@ class WorkspaceChange:
     records: tuple[tuple[str, str], ...]
     origin: str  # "local" (this process), "disk" (another process), "sync"
     everything: bool = False
+
+
+W = TypeVar("W", bound="Workspace")
 
 
 def _is_panic(exc: BaseException) -> bool:
@@ -72,7 +74,7 @@ class Workspace:
     # ----------------------------------------------------------------- opening
 
     @classmethod
-    def create(cls, paths: WorkspacePaths, *, document_id: str | None = None) -> Workspace:
+    def create(cls: type[W], paths: WorkspacePaths, *, document_id: str | None = None) -> W:
         """Create a new workspace called ``paths.name``; fails if it exists."""
         if not valid_workspace_name(paths.name):
             raise StorageProblem(
@@ -91,7 +93,7 @@ class Workspace:
         return ws
 
     @classmethod
-    def open(cls, paths: WorkspacePaths) -> Workspace:
+    def open(cls: type[W], paths: WorkspacePaths) -> W:
         """Open an existing workspace."""
         if not paths.exists():
             names = ", ".join(paths.all_names()) or "none yet"
@@ -149,7 +151,7 @@ class Workspace:
         """How many incremental chunks a compaction would fold into the snapshot."""
         return sum(1 for key in self._known if len(key) == 3 and key[1] == "incremental")
 
-    def __enter__(self) -> Workspace:
+    def __enter__(self: W) -> W:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -403,15 +405,18 @@ class Workspace:
     def refresh(self) -> bool:
         """Apply chunks other processes wrote; True if the document changed."""
         before = self._doc.get_heads()
-        try:
-            new = self._store.refresh(self.doc_id, self._doc, self._known)
-        except CorruptData as exc:
-            self.problems.append(str(exc))
-            return False
+        new = self._store.refresh(self.doc_id, self._doc, self._known)
+        self._take_store_problems()
         if not new or self._doc.get_heads() == before:
             return False
         self.absorb(before, origin="disk")
         return True
+
+    def _take_store_problems(self) -> None:
+        """Damaged chunks the storage moved aside since last asked."""
+        if self._store.problems:
+            self.problems.extend(self._store.problems)
+            self._store.problems.clear()
 
     def absorb(self, before: list[bytes], *, origin: str) -> WorkspaceChange:
         """After changes arrived from elsewhere: mirror them and tell subscribers."""
@@ -426,8 +431,13 @@ class Workspace:
 
     def compact(self) -> None:
         """Write a snapshot and drop the chunks it covers (safe with other processes)."""
+        before = self._doc.get_heads()
         self._store.compact(self.doc_id, self._doc, self._known)
-        self._mirror_state_only()
+        self._take_store_problems()
+        if self._doc.get_heads() != before:  # compaction refreshed first
+            self.absorb(before, origin="disk")
+        else:
+            self._mirror_state_only()
 
     # ------------------------------------------------------------ subscribers
 

@@ -15,7 +15,8 @@ __all__ = ["DomainOperations"]
 
 
 class _Base(Protocol):
-    me: str | None
+    @property
+    def me(self) -> str | None: ...
 
     def add(self, kind: str, fields: dict[str, Any], *, author_field: str | None = None) -> str: ...
     def edit(self, record_id: str, fields: dict[str, Any]) -> None: ...
@@ -59,14 +60,15 @@ class DomainOperations:
         status: str | None = None,
         note: str | None = None,
         author: str | None = None,
+        at: str | None = None,
     ) -> str:
-        """Record progress on a KPI (or, without a value, on a goal)."""
+        """Record progress on a KPI (or, without a value, on a goal); ``at`` defaults to now."""
         target = self.get(target_id)
         if target.collection not in ("kpis", "goals"):
             raise NotFound(f"{target_id} is a {target.kind}; check in on a KPI or a goal")
         key = "kpi" if target.collection == "kpis" else "goal"
         fields = {key: target_id, "value": value, "confidence": confidence, "status": status,
-                  "note": note, "author": author}
+                  "note": note, "author": author, "at": at}
         return self.add("checkin", fields, author_field="author")
 
     # Action plans -------------------------------------------------------------
@@ -90,19 +92,21 @@ class DomainOperations:
 
     # Agreement, priorities, feedback, review -----------------------------------
     def decide(
-        self: _Base, goal_id: str, decision: str, *, person: str | None = None, note: str | None = None
+        self: _Base, goal_id: str, decision: str, *, person: str | None = None,
+        note: str | None = None, at: str | None = None,
     ) -> str:
         """Agree to, object to, or abstain on a proposed goal (append-only)."""
         return self.add(
             "agreement",
-            {"goal": goal_id, "decision": decision, "person": person or self.me, "note": note},
+            {"goal": goal_id, "decision": decision, "person": person or self.me, "note": note,
+             "at": at},
         )
 
     def agree(self, goal_id: str, **kw: Any) -> str:
-        return self.decide(goal_id, "agree", **kw)
+        return DomainOperations.decide(self, goal_id, "agree", **kw)  # type: ignore[arg-type]
 
     def object(self, goal_id: str, **kw: Any) -> str:
-        return self.decide(goal_id, "object", **kw)
+        return DomainOperations.decide(self, goal_id, "object", **kw)  # type: ignore[arg-type]
 
     def rank_priorities(
         self: _Base, ranking: list[str], *, person: str | None = None, cycle: str | None = None
@@ -117,10 +121,11 @@ class DomainOperations:
 
     def give_feedback(
         self: _Base, target_id: str | None, text: str, *, kind: str = "comment",
-        author: str | None = None,
+        author: str | None = None, at: str | None = None,
     ) -> str:
         return self.add(
-            "feedback", {"target": target_id, "text": text, "kind": kind, "author": author},
+            "feedback",
+            {"target": target_id, "text": text, "kind": kind, "author": author, "at": at},
             author_field="author",
         )
 

@@ -1,0 +1,191 @@
+"""The goaltui Textual app: screens switched by number keys, over one Backend.
+
+``create_app`` is the one factory, used by the CLI (through ``run_app``) and by the
+tests (through Pilot), so both exercise the same app.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from goaltui.errors import GoaltuiError
+from goaltui.paths import WorkspacePaths
+from goaltui.tui.backend import Backend, Change
+from goaltui.tui.dialogs.help import HelpScreen, KeyHelp
+from goaltui.tui.messages import GoalOpened, WorkspaceChanged
+from goaltui.tui.screens.alignment import AlignmentScreen
+from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.screens.checkin import CheckinScreen
+from goaltui.tui.screens.goal_detail import GoalDetailScreen
+from goaltui.tui.screens.strategy import StrategyScreen
+
+__all__ = ["SCREENS", "GoalApp", "create_app", "run_app"]
+
+SCREENS: dict[str, tuple[str, str]] = {
+    # mode: (number key, title)
+    "strategy": ("1", "Strategy"),
+    "alignment": ("2", "Alignment tree"),
+    "detail": ("3", "Goal detail"),
+    "timeline": ("4", "Timeline"),
+    "people": ("5", "People and teams"),
+    "checkin": ("6", "Check-in"),
+    "priorities": ("7", "Priorities"),
+    "review": ("8", "Review"),
+    "feedback": ("9", "Feedback inbox"),
+}
+BUILT = ("strategy", "alignment", "detail", "checkin")
+LIGHT, DARK = "textual-light", "textual-dark"
+POLL_SECONDS = 0.5
+
+
+class GoalApp(App[None]):
+    """The terminal UI of one workspace."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        *(
+            Binding(key, f"show('{mode}')", title, show=False, id=f"app.screen.{mode}")
+            for mode, (key, title) in SCREENS.items()
+        ),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("u", "undo", "Undo", id="app.undo"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, id="app.theme"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, paths: WorkspacePaths, *, engine: bool = True, theme: str = DARK) -> None:
+        super().__init__()
+        self.paths = paths
+        self.engine = engine
+        self.theme = theme
+        self.backend: Backend | None = None
+        self.workspace_screens: list[WorkspaceScreen] = []
+        self.detail: GoalDetailScreen | None = None
+        self.ready = False
+
+    async def on_mount(self) -> None:
+        try:
+            self.backend = await Backend.open(self.paths, engine=self.engine)
+        except GoaltuiError as err:
+            self.exit(return_code=1, message=f"{err.title}: {err}")
+            return
+        self.title = f"goaltui — {self.backend.name}"
+        self.backend.on_change(self._backend_changed)
+        for mode in BUILT:
+            self.add_mode(mode, self._factory(mode))
+        await self.switch_mode("alignment")
+        self.set_interval(POLL_SECONDS, self.backend.poll)
+        self.ready = True
+
+    def _factory(self, mode: str) -> Callable[[], Screen[None]]:
+        def make() -> Screen[None]:
+            assert self.backend is not None
+            screen: WorkspaceScreen
+            if mode == "strategy":
+                screen = StrategyScreen(self.backend)
+            elif mode == "alignment":
+                screen = AlignmentScreen(self.backend)
+            elif mode == "detail":
+                screen = self.detail = GoalDetailScreen(self.backend)
+            else:
+                screen = CheckinScreen(self.backend)
+            self.workspace_screens.append(screen)
+            return screen
+
+        return make
+
+    async def on_unmount(self) -> None:
+        if self.backend is not None:
+            await self.backend.close()
+
+    # --- changes ----------------------------------------------------------------------------
+
+    def _backend_changed(self, change: Change) -> None:
+        if threading.get_ident() == self._thread_id:
+            self.post_message(WorkspaceChanged(change))
+        else:
+            self.call_from_thread(self.post_message, WorkspaceChanged(change))
+
+    def on_workspace_changed(self, message: WorkspaceChanged) -> None:
+        for screen in self.workspace_screens:
+            screen.workspace_changed(message.change, visible=screen is self.screen)
+
+    async def on_goal_opened(self, message: GoalOpened) -> None:
+        await self.action_show("detail", goal_id=message.goal_id)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    async def action_show(self, mode: str, goal_id: str | None = None) -> None:
+        if not self.ready:
+            return
+        if mode not in BUILT:
+            self.notify(f"{SCREENS[mode][1]} is not built yet", severity="warning")
+            return
+        await self.switch_mode(mode)
+        if mode == "detail" and self.detail is not None:
+            if goal_id is not None:
+                self.detail.show_goal(goal_id)
+            elif self.detail.goal_id is None:
+                self.notify("Open a goal from the alignment tree (2) with enter")
+
+    async def action_undo(self) -> None:
+        if self.backend is None:
+            return
+        try:
+            what = await self.backend.call("undo")
+        except GoaltuiError as err:
+            self.notify(str(err), title=err.title, severity="warning", markup=False)
+            return
+        self.notify(str(what or "Undone"), markup=False)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def screen_keys(self) -> list[KeyHelp]:
+        """Every key active on the current screen, with its description."""
+        seen: set[str] = set()
+        keys: list[KeyHelp] = []
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or (binding.id or key) in seen:
+                continue
+            seen.add(binding.id or key)
+            keys.append((self.get_key_display(binding), binding.description, binding.id or ""))
+        return keys
+
+    def action_help(self) -> None:
+        title = getattr(self.screen, "TITLE_TEXT", "") or self.screen.__class__.__name__
+        self.push_screen(HelpScreen(title, self.screen_keys()))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, (key, title) in SCREENS.items():
+            yield SystemCommand(f"Go to {title}", f"Screen {key}", partial(self.action_show, mode))
+        yield SystemCommand("Undo", "Undo this device's last edit (u)", self.action_undo)
+        yield SystemCommand("Light/dark theme", "Toggle the theme (ctrl+t)", self.action_toggle_theme)
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.description and binding.id and not binding.id.startswith("app."):
+                yield SystemCommand(
+                    binding.description,
+                    f"{binding.id} ({self.get_key_display(binding)})",
+                    partial(self.run_action, binding.action, active.node),
+                )
+
+
+def create_app(paths: WorkspacePaths, *, engine: bool = True, theme: str = DARK) -> GoalApp:
+    """The app on one workspace (``engine=False`` writes in-process, for tests)."""
+    return GoalApp(paths, engine=engine, theme=theme)
+
+
+def run_app(paths: WorkspacePaths) -> None:
+    """Run the TUI on ``paths`` until the user quits."""
+    create_app(paths).run()

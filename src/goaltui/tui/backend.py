@@ -1,0 +1,333 @@
+"""The TUI's one door to a workspace: reads from the mirror, writes through the engine.
+
+The UI process never loads the Automerge document when the engine is available:
+:class:`Backend` reads the SQLite mirror with :class:`MirrorReader` and sends every
+write to ``goaltui.engine`` (a child process that owns the document). Without the
+engine (tests, or while it is not installed) a :class:`_DirectWriter` runs the same
+operations on an in-process :class:`~goaltui.workspace.Workspace`, opened lazily on
+the first write, with the same ``call(op, **kwargs)`` shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from goaltui.errors import GoaltuiError, StorageProblem
+from goaltui.freshness import fresh_reader
+from goaltui.mirror.read import MirrorReader
+from goaltui.paths import WorkspacePaths
+from goaltui.workspace.config import WorkspaceConfig
+
+__all__ = ["Backend", "Change", "NothingToUndo"]
+
+log = logging.getLogger(__name__)
+
+
+class NothingToUndo(GoaltuiError):
+    """Undo was asked for but this device has made no edit it can take back."""
+
+    title = "Nothing to undo"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed in the workspace, after the mirror was updated."""
+
+    action: str
+    records: tuple[tuple[str, str], ...]
+    origin: str  # "local", "disk" (another process) or "sync"
+    everything: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        records = tuple((str(c), str(i)) for c, i in data.get("records") or ())
+        return cls(
+            str(data.get("action") or "change"),
+            records,
+            str(data.get("origin") or "local"),
+            bool(data.get("everything")),
+        )
+
+
+ChangeCallback = Callable[[Change], None]
+
+
+class _Writer(Protocol):
+    async def call(self, op: str, **kwargs: Any) -> Any: ...
+    def poll(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class Backend:
+    """Mirror reads and engine writes for one workspace; shared by the app and its tests."""
+
+    def __init__(self, paths: WorkspacePaths, reader: MirrorReader, writer: _Writer | None) -> None:
+        self.paths = paths
+        self.reader = reader
+        self._writer = writer
+        self._starting: asyncio.Task[_Writer] | None = None
+        self._callbacks: list[ChangeCallback] = []
+
+    @classmethod
+    async def open(cls, paths: WorkspacePaths, *, engine: bool = True) -> Backend:
+        """Open ``paths``: a mirror reader now, and a writer (the engine when it exists).
+
+        When the mirror is already fresh the engine starts in the background, so the
+        first frame does not wait for it; writes wait until it is ready.
+        """
+        holder: list[Backend] = []
+
+        def emit(change: Change) -> None:
+            holder[0]._emit(change)
+
+        direct = _DirectWriter(paths, emit)
+        if not engine or not _engine_available():
+            backend = cls(paths, fresh_reader(paths, direct.workspace), direct)
+            holder.append(backend)
+            return backend
+        reader = _reader_if_fresh(paths)
+        if reader is None:
+            writer = await _start_engine(paths, emit)
+            backend = cls(paths, fresh_reader(paths, direct.workspace), writer)
+            holder.append(backend)
+            return backend
+        backend = cls(paths, reader, None)
+        holder.append(backend)
+        backend._starting = asyncio.create_task(_start_engine(paths, emit))
+        return backend
+
+    @property
+    def name(self) -> str:
+        return self.paths.name
+
+    @property
+    def me(self) -> str | None:
+        """The person id of this device's user (the workspace config's ``me``)."""
+        try:
+            return WorkspaceConfig.load(self.paths.config).me
+        except GoaltuiError:
+            return None
+
+    @property
+    def uses_engine(self) -> bool:
+        return self._writer is None or not isinstance(self._writer, _DirectWriter)
+
+    def on_change(self, callback: ChangeCallback) -> None:
+        """Call ``callback`` after every change (local, another process, sync)."""
+        self._callbacks.append(callback)
+
+    async def call(self, op: str, **kwargs: Any) -> Any:
+        """Run one engine operation; errors arrive as ValidationError or GoaltuiError."""
+        return await (await self._ready()).call(op, **kwargs)
+
+    async def _ready(self) -> _Writer:
+        if self._writer is None:
+            assert self._starting is not None
+            self._writer = await self._starting
+        return self._writer
+
+    def poll(self) -> None:
+        """Notice edits another process made (the engine does this by itself)."""
+        if self._writer is not None:
+            self._writer.poll()
+
+    async def close(self) -> None:
+        if self._writer is not None or self._starting is not None:
+            await (await self._ready()).close()
+        self.reader.close()
+
+    def _emit(self, change: Change) -> None:
+        for callback in list(self._callbacks):
+            callback(change)
+
+
+def _engine_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("goaltui.engine.client") is not None
+    except ImportError:
+        return False
+
+
+def _reader_if_fresh(paths: WorkspacePaths) -> MirrorReader | None:
+    from goaltui.freshness import storage_fingerprint
+
+    if not paths.exists() or not paths.mirror.exists():
+        return None
+    reader = MirrorReader(paths.mirror)
+    if reader.state() == storage_fingerprint(paths):
+        return reader
+    reader.close()
+    return None
+
+
+async def _start_engine(paths: WorkspacePaths, emit: ChangeCallback) -> _Writer:
+    from goaltui.engine.client import EngineClient  # type: ignore[import-not-found]
+
+    client = await EngineClient.start(paths)
+    return _EngineWriter(client, emit)
+
+
+class _EngineWriter:
+    """Adapter over ``goaltui.engine.client.EngineClient``."""
+
+    def __init__(self, client: Any, emit: ChangeCallback) -> None:
+        self._client = client
+        client.on_change(lambda data: emit(Change.from_dict(dict(data))))
+
+    async def call(self, op: str, **kwargs: Any) -> Any:
+        return await self._client.call(op, **kwargs)
+
+    def poll(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+class _DirectWriter:
+    """The engine's operations on an in-process Workspace (fallback and tests)."""
+
+    def __init__(self, paths: WorkspacePaths, emit: ChangeCallback) -> None:
+        self._paths = paths
+        self._emit = emit
+        self._ws: Any = None
+        self._undo: list[tuple[str, Callable[[], None]]] = []
+        self._seen_state: str | None = None
+        self._reader: MirrorReader | None = None
+
+    def workspace(self) -> Any:
+        if self._ws is None:
+            from goaltui.workspace import Workspace
+
+            self._ws = Workspace.open(self._paths)
+            self._ws.subscribe(self._changed)
+        return self._ws
+
+    def _changed(self, change: Any) -> None:
+        self._seen_state = self._mirror_state()
+        self._emit(Change(change.action, tuple(change.records), change.origin, change.everything))
+
+    def _mirror_state(self) -> str | None:
+        if self._reader is None:
+            if not self._paths.mirror.exists():
+                return None
+            self._reader = MirrorReader(self._paths.mirror)
+        return self._reader.state()
+
+    def poll(self) -> None:
+        state = self._mirror_state()
+        if self._seen_state is None:
+            self._seen_state = state
+            return
+        if state == self._seen_state:
+            return
+        self._seen_state = state
+        if self._ws is not None and self._ws.refresh():
+            return
+        self._emit(Change("merge", (), "disk", everything=True))
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            self._ws.close()
+        if self._reader is not None:
+            self._reader.close()
+
+    async def call(self, op: str, **kwargs: Any) -> Any:
+        handler = getattr(self, f"_op_{op}", None)
+        if handler is None:
+            raise StorageProblem(f"unknown operation {op!r}")
+        result = handler(**kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        await asyncio.sleep(0)
+        return result
+
+    # --- operations (names and arguments as goaltui.engine's) ----------------------------
+
+    def _op_add(self, kind: str, fields: dict[str, Any]) -> str:
+        ws = self.workspace()
+        record_id = str(ws.add(kind, fields))
+        self._remember_add(record_id)
+        return record_id
+
+    def _op_edit(self, record_id: str, fields: dict[str, Any]) -> None:
+        ws = self.workspace()
+        before = ws.get(record_id)
+        previous = {k: before.data.get(k) for k in fields}
+        ws.edit(record_id, fields)
+        self._undo.append((f"edit of {before.title or record_id}", lambda: ws.edit(record_id, previous)))
+
+    def _op_archive(self, record_id: str, archived: bool = True) -> None:
+        self._op_edit(record_id, {"archived": archived or None})
+
+    def _op_set_strategy(self, fields: dict[str, Any]) -> None:
+        ws = self.workspace()
+        before = ws.strategy()
+        previous = {k: before.data.get(k) or "" for k in fields}
+        ws.set_strategy(fields)
+        self._undo.append(("strategy edit", lambda: ws.set_strategy(previous)))
+
+    def _op_check_in(self, target_id: str, **fields: Any) -> str:
+        record_id = str(self.workspace().check_in(target_id, **fields))
+        self._remember_add(record_id)
+        return record_id
+
+    def _op_decide(self, goal_id: str, decision: str, note: str | None = None) -> str:
+        record_id = str(self.workspace().decide(goal_id, decision, note=note))
+        self._remember_add(record_id)
+        return record_id
+
+    def _op_rank_priorities(self, ranking: list[str], cycle: str | None = None) -> str:
+        return str(self.workspace().rank_priorities(ranking, cycle=cycle))
+
+    def _op_give_feedback(self, target_id: str | None, text: str, kind: str = "comment") -> str:
+        record_id = str(self.workspace().give_feedback(target_id, text, kind=kind))
+        self._remember_add(record_id)
+        return record_id
+
+    def _op_resolve_feedback(self, feedback_id: str, resolved: bool = True) -> None:
+        self._op_edit(feedback_id, {"resolved": resolved})
+
+    def _op_review(self, **fields: Any) -> str:
+        return str(self.workspace().review(**fields))
+
+    def _op_move_goal(self, goal_id: str, parent_id: str | None) -> None:
+        self._op_edit(goal_id, {"parent": parent_id})
+
+    def _op_undo(self) -> str:
+        if not self._undo:
+            raise NothingToUndo("this device has no edit to undo in this session")
+        what, revert = self._undo.pop()
+        revert()
+        return f"undid {what}"
+
+    def _op_history(self, record_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        entries = self.workspace().history()
+        if record_id is not None:
+            entries = [e for e in entries if record_id in e.records]
+        return [
+            {"at": e.at, "who": e.author, "action": e.action, "summary": e.summary}
+            for e in entries[-limit:]
+        ]
+
+    def _remember_add(self, record_id: str) -> None:
+        ws = self.workspace()
+        record = ws.get(record_id)
+        from goaltui.model import collection
+
+        if collection(record.collection).archivable:
+            revert: Callable[[], None] = lambda: ws.archive(record_id, True)  # noqa: E731
+        else:
+            def revert() -> None:
+                raise NothingToUndo(
+                    f"a {record.kind} is append-only and cannot be undone; add a new one instead"
+                )
+        self._undo.append((f"adding {record.kind} {record.title or ''}".strip(), revert))
+

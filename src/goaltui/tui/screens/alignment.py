@@ -1,0 +1,221 @@
+"""Screen 2, the alignment tree: strategic → team → individual goals, with warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input, Static
+
+from goaltui.tui.backend import Backend
+from goaltui.tui.dialogs.pick_record import PickRecord
+from goaltui.tui.dialogs.record_form import RecordForm
+from goaltui.tui.messages import GoalOpened
+from goaltui.tui.render import WARNING_MARKS, bar
+from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.tree_model import SORTS, AlignmentModel
+from goaltui.tui.widgets.goal_list import GoalList
+
+__all__ = ["AlignmentScreen"]
+
+
+class AlignmentScreen(WorkspaceScreen):
+    """Goals as a tree; expand, filter, sort, add, edit, move; enter opens a goal."""
+
+    TITLE_TEXT = "2 Alignment"
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="alignment.filter"),
+        Binding("s", "sort", "Sort", id="alignment.sort"),
+        Binding("a", "add", "Add goal", id="alignment.add"),
+        Binding("c", "add_child", "Add child", id="alignment.add_child"),
+        Binding("e", "edit", "Edit", id="alignment.edit"),
+        Binding("m", "move", "Move", id="alignment.move"),
+        Binding("delete", "archive", "Archive", show=False, id="alignment.archive"),
+    ]
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(backend)
+        self.model = AlignmentModel(backend.reader)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="filter goals by title (enter: done, esc: clear)", id="filter")
+        yield Static("", id="tree-heading")
+        yield GoalList(self.model, id="goals")
+        yield Static("", id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.model.reload()
+        goals = self.query_one(GoalList)
+        goals.refresh_rows()
+        goals.focus()
+        self._heading()
+
+    @property
+    def goals(self) -> GoalList:
+        return self.query_one(GoalList)
+
+    def selected_id(self) -> str | None:
+        row = self.goals.current
+        return row.id if row else None
+
+    def reload(self) -> None:
+        keep = self.selected_id()
+        self.model.reload()
+        self.goals.refresh_rows(select=keep)
+        self._status(self.selected_id())
+
+    def _heading(self) -> None:
+        shown = f"matching {self.model.filter!r}" if self.model.filter else "tree"
+        self.query_one("#tree-heading", Static).update(
+            Text(f" Goals ({shown}) · sorted by {self.model.sort} · ? for keys", style="dim")
+        )
+
+    # --- messages from the list ----------------------------------------------------------
+
+    def on_goal_list_highlighted(self, event: GoalList.Highlighted) -> None:
+        self._status(event.goal_id)
+
+    def on_goal_list_opened(self, event: GoalList.Opened) -> None:
+        self.post_message(GoalOpened(event.goal_id))
+
+    def _status(self, goal_id: str | None) -> None:
+        line = self.query_one("#status-line", Static)
+        row = self.goals.current
+        if goal_id is None or row is None:
+            line.update("")
+            return
+        text = Text(str(row.goal.get("title") or ""), style="bold")
+        text.append("  ")
+        text.append_text(bar(row.goal.get("progress")))
+        warnings = self.model.warnings(row) or []
+        if warnings:
+            for w in warnings:
+                text.append(f"\n⚠ {WARNING_MARKS.get(w.code, '?')} {w.message}")
+        else:
+            text.append("\n✓ no warnings")
+        line.update(text)
+
+    # --- filter and sort -----------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.model.set_filter(event.value)
+            self.goals.cursor = 0
+            self.goals.refresh_rows()
+            self._heading()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value:
+                event.input.remove_class("shown")
+            self.goals.focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus or self.model.filter:
+            box.value = ""
+            box.remove_class("shown")
+            self.goals.focus()
+
+    def action_sort(self) -> None:
+        names = list(SORTS)
+        keep = self.selected_id()
+        self.model.set_sort(names[(names.index(self.model.sort) + 1) % len(names)])
+        self.goals.refresh_rows(select=keep)
+        self._heading()
+
+    # --- edits ---------------------------------------------------------------------------
+
+    def choices(self, ref: str, current: Any) -> list[tuple[str, str]]:
+        from goaltui.model import collection
+
+        title = collection(ref).title_field
+        rows = self.reader.list_records(ref, order_by=title, limit=500)
+        return [(str(r.get(title) or r["id"]), str(r["id"])) for r in rows]
+
+    def action_add(self, parent: str | None = None) -> None:
+        values: dict[str, Any] = {"status": "draft"}
+        if parent:
+            found = self.reader.get(parent)
+            level = found[1].get("level") if found else None
+            values.update(parent=parent, level={"strategic": "team"}.get(str(level), "individual"))
+        form = RecordForm(
+            "goal", submit=self.submitter("add", kind="goal"), choices=self.choices, values=values
+        )
+        self.app.push_screen(form, self._added)
+
+    def _added(self, new_id: Any) -> None:
+        if isinstance(new_id, str):
+            self.model.reload()
+            index = self.model.reveal(new_id)
+            self.goals.refresh_rows(select=new_id if index is not None else None)
+            self.notify("Goal added", markup=False)
+
+    def action_add_child(self) -> None:
+        self.action_add(parent=self.selected_id())
+
+    def action_edit(self) -> None:
+        row = self.goals.current
+        if row is None:
+            return
+        goal_id = row.id
+
+        async def submit(fields: dict[str, Any]) -> Any:
+            return await self.backend.call("edit", record_id=goal_id, fields=fields)
+
+        form = RecordForm(
+            "goal", submit=submit, choices=self.choices, values=row.goal, editing=True
+        )
+        self.app.push_screen(form, lambda done: done and self.notify("Goal saved"))
+
+    def goal_search(self, exclude: str) -> Any:
+        table = self.reader.table_name("goals")
+
+        def search(text: str) -> list[tuple[str, str]]:
+            pattern = "%" + text.replace("%", "").replace("_", "") + "%"
+            _, rows = self.reader.query(
+                f'SELECT id, title FROM "{table}" WHERE coalesce(archived, 0) = 0 '
+                "AND id <> ? AND title LIKE ? ORDER BY title COLLATE NOCASE, id LIMIT 200",
+                [exclude, pattern],
+            )
+            return [(str(t), str(i)) for i, t in rows]
+
+        return search
+
+    def action_move(self) -> None:
+        row = self.goals.current
+        if row is None:
+            return
+        goal_id, title = row.id, str(row.goal.get("title") or "")
+        dialog = PickRecord(
+            f"Move “{title}” under…", self.goal_search(goal_id), none_label="(top level — no parent)"
+        )
+
+        async def picked(parent: str | None) -> None:
+            if parent is None:
+                return
+            done = await self.run_op(
+                "move_goal", goal_id=goal_id, parent_id=parent or None, done="Goal moved"
+            )
+            if done:
+                self.model.reload()
+                self.model.reveal(goal_id)
+                self.goals.refresh_rows(select=goal_id)
+
+        self.app.push_screen(dialog, picked)
+
+    async def action_archive(self) -> None:
+        goal_id = self.selected_id()
+        if goal_id:
+            await self.run_op("archive", record_id=goal_id, archived=True, done="Goal archived (u undoes)")

@@ -1,0 +1,67 @@
+"""What every workspace screen shares: its backend, reloading, and error display."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.screen import Screen
+
+from goaltui.errors import GoaltuiError
+from goaltui.model.errors import ValidationError
+from goaltui.tui.backend import Backend, Change
+
+__all__ = ["WorkspaceScreen"]
+
+
+class WorkspaceScreen(Screen[None]):
+    """A screen over one workspace; the app calls :meth:`workspace_changed` after changes."""
+
+    TITLE_TEXT = ""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+        self._stale = False
+
+    @property
+    def reader(self) -> Any:
+        return self.backend.reader
+
+    def reload(self) -> None:
+        """Re-read what the screen shows from the mirror."""
+
+    def workspace_changed(self, change: Change, *, visible: bool) -> None:
+        """Reload now if on screen, else on the next resume."""
+        if visible:
+            self.reload()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        self.sub_title = self.TITLE_TEXT
+        if self._stale:
+            self._stale = False
+            self.reload()
+
+    async def run_op(self, op: str, *, done: str | None = None, **kwargs: Any) -> Any:
+        """Call one engine operation; show errors as a toast; None when it failed."""
+        try:
+            result = await self.backend.call(op, **kwargs)
+        except ValidationError as err:
+            self.notify(str(err), title="Not saved", severity="error", markup=False)
+            return None
+        except GoaltuiError as err:
+            self.notify(str(err), title=err.title, severity="error", markup=False)
+            return None
+        if done:
+            self.notify(done, markup=False)
+        return result if result is not None else True
+
+    def submitter(self, op: str, **fixed: Any) -> Callable[[dict[str, Any]], Awaitable[Any]]:
+        """A form's ``submit``: the op with the form's ``fields`` (errors go to the form)."""
+
+        async def submit(fields: dict[str, Any]) -> Any:
+            return await self.backend.call(op, **fixed, fields=fields)
+
+        return submit

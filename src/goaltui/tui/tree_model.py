@@ -1,0 +1,216 @@
+"""The alignment tree as a flat list of visible rows, loaded lazily from the mirror.
+
+Only the first page of top-level goals is read at start; children are read when a
+goal is expanded; warnings and owner names are computed for the rows on screen.
+That keeps the first frame flat in the size of the workspace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from goaltui.mirror.read import MirrorReader, quote
+from goaltui.model.alignment import GoalWarning
+from goaltui.tui.data import batch_warnings, names_of
+
+__all__ = ["SORTS", "AlignmentModel", "TreeRow"]
+
+PAGE = 200
+
+SORTS: dict[str, str] = {
+    "title": "title COLLATE NOCASE, id",
+    "due": "due IS NULL, due, title COLLATE NOCASE, id",
+    "progress": "progress IS NULL, progress DESC, title COLLATE NOCASE, id",
+    "priority": "priority IS NULL, priority, title COLLATE NOCASE, id",
+    "status": "status IS NULL, status, title COLLATE NOCASE, id",
+}
+_LIVE = "coalesce(archived, 0) = 0"
+
+
+@dataclass
+class TreeRow:
+    """One visible goal: its mirror row, depth, and whether it has children."""
+
+    goal: dict[str, Any]
+    depth: int
+    child_count: int
+    expanded: bool = False
+    path: str = ""
+
+    @property
+    def id(self) -> str:
+        return str(self.goal["id"])
+
+
+@dataclass
+class _Facts:
+    warnings: dict[str, list[GoalWarning]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+
+class AlignmentModel:
+    """Visible rows of the tree (or of a filter's matches), sorted and lazily expanded."""
+
+    def __init__(self, reader: MirrorReader) -> None:
+        self.reader = reader
+        self.rows: list[TreeRow] = []
+        self.expanded: set[str] = set()
+        self.sort = "title"
+        self.filter = ""
+        self.more = False
+        self._loaded_tops = 0
+        self._facts = _Facts()
+        self._table = quote(reader.table_name("goals"))
+
+    # --- loading ----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read everything visible (after a change), keeping what was expanded."""
+        keep = max(self._loaded_tops, PAGE)
+        self.rows = []
+        self._loaded_tops = 0
+        self._facts = _Facts()
+        self._load_tops(keep)
+
+    def load_more(self) -> bool:
+        """Read the next page of top-level rows; False when there were none."""
+        if not self.more:
+            return False
+        self._load_tops(PAGE)
+        return True
+
+    def _load_tops(self, count: int) -> None:
+        if self.filter:
+            pattern = "%" + self.filter.replace("\\", "\\\\").replace("%", "\\%")
+            pattern = pattern.replace("_", "\\_") + "%"
+            where = f"{_LIVE} AND title LIKE ? ESCAPE '\\'"
+            params: list[object] = [pattern]
+        else:
+            where = (
+                f"{_LIVE} AND (parent IS NULL OR NOT EXISTS (SELECT 1 FROM {self._table} p "
+                f"WHERE p.id = g.parent AND coalesce(p.archived, 0) = 0))"
+            )
+            params = []
+        sql = (
+            f"SELECT id FROM {self._table} g WHERE {where} ORDER BY {SORTS[self.sort]} "
+            "LIMIT ? OFFSET ?"
+        )
+        _, found = self.reader.query(sql, [*params, count + 1, self._loaded_tops])
+        ids = [str(r[0]) for r in found[:count]]
+        self.more = len(found) > count
+        self._loaded_tops += len(ids)
+        for row in self._rows_for(ids, 0):
+            self._append_subtree(self.rows, row)
+
+    def _rows_for(self, ids: list[str], depth: int) -> list[TreeRow]:
+        if not ids:
+            return []
+        found = {str(r["id"]): r for r in self.reader.list_records("goals", where={"id": ids})}
+        counts = self._child_counts(ids)
+        return [TreeRow(found[i], depth, counts.get(i, 0)) for i in ids if i in found]
+
+    def _child_counts(self, ids: list[str]) -> dict[str, int]:
+        marks = ", ".join("?" for _ in ids)
+        _, found = self.reader.query(
+            f"SELECT parent, count(*) FROM {self._table} WHERE parent IN ({marks}) "
+            f"AND {_LIVE} GROUP BY parent",
+            ids,
+        )
+        return {str(p): int(n) for p, n in found}
+
+    def _children(self, row: TreeRow) -> list[TreeRow]:
+        _, found = self.reader.query(
+            f"SELECT id FROM {self._table} WHERE parent = ? AND {_LIVE} ORDER BY {SORTS[self.sort]}",
+            [row.id],
+        )
+        return self._rows_for([str(r[0]) for r in found], row.depth + 1)
+
+    def _append_subtree(self, out: list[TreeRow], row: TreeRow) -> None:
+        out.append(row)
+        if row.id in self.expanded and row.child_count and not self.filter:
+            row.expanded = True
+            for child in self._children(row):
+                self._append_subtree(out, child)
+
+    # --- shape --------------------------------------------------------------------------
+
+    def set_sort(self, sort: str) -> None:
+        self.sort = sort
+        self.reload()
+
+    def set_filter(self, text: str) -> None:
+        self.filter = text.strip()
+        self._loaded_tops = 0
+        self.reload()
+
+    def expand(self, index: int) -> bool:
+        """Show the children of row ``index``; False if it has none or is open."""
+        row = self.rows[index]
+        if row.expanded or not row.child_count or self.filter:
+            return False
+        self.expanded.add(row.id)
+        block: list[TreeRow] = []
+        self._append_subtree(block, TreeRow(row.goal, row.depth, row.child_count))
+        self.rows[index : index + 1] = block
+        return True
+
+    def collapse(self, index: int) -> int:
+        """Hide the children of row ``index`` (or go to its parent); the row to select."""
+        row = self.rows[index]
+        if not row.expanded:
+            return self.parent_index(index)
+        self.expanded.discard(row.id)
+        row.expanded = False
+        end = index + 1
+        while end < len(self.rows) and self.rows[end].depth > row.depth:
+            end += 1
+        del self.rows[index + 1 : end]
+        return index
+
+    def parent_index(self, index: int) -> int:
+        depth = self.rows[index].depth
+        for i in range(index - 1, -1, -1):
+            if self.rows[i].depth < depth:
+                return i
+        return index
+
+    def index_of(self, goal_id: str) -> int | None:
+        for i, row in enumerate(self.rows):
+            if row.id == goal_id:
+                return i
+        return None
+
+    def reveal(self, goal_id: str) -> int | None:
+        """Expand the ancestors of ``goal_id`` so that it shows; its index or None."""
+        chain: list[str] = []
+        current = self.reader.get(goal_id)
+        while current is not None and current[0] == "goals":
+            parent = current[1].get("parent")
+            if not isinstance(parent, str) or parent in chain:
+                break
+            chain.append(parent)
+            current = self.reader.get(parent)
+        for ancestor in reversed(chain):
+            index = self.index_of(ancestor)
+            if index is not None:
+                self.expand(index)
+        return self.index_of(goal_id)
+
+    # --- facts for the rows on screen ---------------------------------------------------
+
+    def warnings(self, row: TreeRow) -> list[GoalWarning] | None:
+        return self._facts.warnings.get(row.id)
+
+    def name(self, person_id: Any) -> str:
+        return self._facts.names.get(str(person_id), "") if person_id else ""
+
+    def ensure_facts(self, start: int, end: int) -> None:
+        """Compute warnings and owner names for rows ``start``..``end`` not yet known."""
+        rows = [r for r in self.rows[max(start, 0) : end] if r.id not in self._facts.warnings]
+        if not rows:
+            return
+        counts = {r.id: r.child_count for r in rows}
+        self._facts.warnings.update(batch_warnings(self.reader, [r.goal for r in rows], counts))
+        owners = {r.goal.get("owner") for r in rows} - set(self._facts.names)
+        self._facts.names.update(names_of(self.reader, owners))

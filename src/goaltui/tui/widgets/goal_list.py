@@ -1,0 +1,202 @@
+"""A virtual list of alignment-tree rows: only the rows on screen are ever drawn.
+
+Given an :class:`AlignmentModel` (attribute down); posts ``Highlighted`` when the
+cursor lands on a goal and ``Opened`` on enter (messages up).
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from goaltui.tui.render import blocks, fit, percent, status_mark, warning_marks
+from goaltui.tui.tree_model import AlignmentModel, TreeRow
+
+__all__ = ["GoalList"]
+
+
+class GoalList(ScrollView, can_focus=True):
+    """Goals as an expandable tree, one line each, drawn from the mirror page by page."""
+
+    DEFAULT_CSS = """
+    GoalList { height: 1fr; }
+    GoalList > .goal-list--cursor { background: $accent 40%; text-style: bold; }
+    GoalList > .goal-list--warning { color: $warning; }
+    GoalList > .goal-list--dim { color: $text-muted; }
+    GoalList > .goal-list--bar { color: $success; }
+    """
+    COMPONENT_CLASSES = {
+        "goal-list--cursor",
+        "goal-list--warning",
+        "goal-list--dim",
+        "goal-list--bar",
+    }
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="list.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="list.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
+        Binding("home", "home", "First", show=False, id="list.first"),
+        Binding("end", "end", "Last", show=False, id="list.last"),
+        Binding("right,l", "expand", "Expand", show=False, id="list.expand"),
+        Binding("left,h", "collapse", "Collapse", show=False, id="list.collapse"),
+        Binding("space", "toggle", "Expand/collapse", id="list.toggle"),
+        Binding("enter", "open", "Open", id="list.open"),
+    ]
+
+    cursor = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved to another goal."""
+
+        def __init__(self, goal_id: str | None) -> None:
+            super().__init__()
+            self.goal_id = goal_id
+
+    class Opened(Message):
+        """The user asked to open a goal."""
+
+        def __init__(self, goal_id: str) -> None:
+            super().__init__()
+            self.goal_id = goal_id
+
+    def __init__(self, model: AlignmentModel, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model
+
+    # --- data in ------------------------------------------------------------------------
+
+    def refresh_rows(self, select: str | None = None) -> None:
+        """Re-measure after the model changed; keep the cursor on ``select`` if shown."""
+        if select is not None:
+            index = self.model.index_of(select)
+            if index is not None:
+                self.cursor = index
+        self.virtual_size = Size(self.size.width, len(self.model.rows))
+        self.cursor = min(self.cursor, max(len(self.model.rows) - 1, 0))
+        self.refresh()
+
+    @property
+    def current(self) -> TreeRow | None:
+        rows = self.model.rows
+        return rows[self.cursor] if 0 <= self.cursor < len(rows) else None
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.model.rows))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if new >= len(self.model.rows) - 5 and self.model.load_more():
+            self.virtual_size = Size(self.size.width, len(self.model.rows))
+        self.scroll_to_region_line(new)
+        self.refresh()
+        row = self.current
+        self.post_message(self.Highlighted(row.id if row else None))
+
+    def scroll_to_region_line(self, line: int) -> None:
+        top = int(self.scroll_offset.y)
+        height = max(self.size.height, 1)
+        if line < top:
+            self.scroll_to(y=line, animate=False)
+        elif line >= top + height:
+            self.scroll_to(y=line - height + 1, animate=False)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _move(self, to: int) -> None:
+        if self.model.rows:
+            self.cursor = min(max(to, 0), len(self.model.rows) - 1)
+
+    def action_cursor(self, delta: int) -> None:
+        self._move(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move(self.cursor + direction * max(self.size.height - 1, 1))
+
+    def action_home(self) -> None:
+        self._move(0)
+
+    def action_end(self) -> None:
+        while self.model.load_more():
+            pass
+        self.virtual_size = Size(self.size.width, len(self.model.rows))
+        self._move(len(self.model.rows) - 1)
+
+    def action_expand(self) -> None:
+        if self.model.rows and self.model.expand(self.cursor):
+            self.refresh_rows()
+
+    def action_collapse(self) -> None:
+        if self.model.rows:
+            self.cursor = self.model.collapse(self.cursor)
+            self.refresh_rows()
+
+    def action_toggle(self) -> None:
+        row = self.current
+        if row is not None and row.expanded:
+            self.action_collapse()
+        else:
+            self.action_expand()
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(row.id))
+
+    # --- drawing ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        top = int(self.scroll_offset.y)
+        index = top + y
+        width = self.size.width
+        base = self.rich_style
+        if index >= len(self.model.rows):
+            if index == 0:
+                return self._text_strip(Text("  No goals yet — press a to add one."), width, base)
+            return Strip.blank(width, base)
+        self.model.ensure_facts(top, top + self.size.height)
+        row = self.model.rows[index]
+        style = self.get_component_rich_style("goal-list--cursor") if index == self.cursor else None
+        return self._text_strip(self._row_text(row, width, index == self.cursor), width, base, style)
+
+    def _text_strip(self, text: Text, width: int, base: Style, over: Style | None = None) -> Strip:
+        segments = list(text.render(self.app.console))
+        strip = Strip(segments).crop_extend(0, width, base)
+        strip = strip.apply_style(base)
+        if over is not None:
+            strip = Strip(Segment.apply_style(strip, post_style=over))
+        return strip
+
+    def _row_text(self, row: TreeRow, width: int, selected: bool) -> Text:
+        goal = row.goal
+        warnings = self.model.warnings(row) or []
+        dim = self.get_component_rich_style("goal-list--dim")
+        show_owner, show_due = width >= 100, width >= 60
+        fixed = 1 + 2 + 2 + 8 + (13 if show_owner else 0) + (11 if show_due else 0) + 16
+        title_width = max(width - fixed - row.depth * 2, 8)
+        text = Text("›" if selected else " ")
+        text.append("  " * row.depth)
+        marker = "▾ " if row.expanded else ("▸ " if row.child_count else "  ")
+        text.append(marker)
+        text.append(status_mark(goal.get("status")) + " ")
+        text.append(fit(str(goal.get("title") or "(untitled)"), title_width))
+        marks = warning_marks([w.code for w in warnings])
+        text.append(
+            fit(f" ⚠{marks}" if marks else "", 8),
+            style=self.get_component_rich_style("goal-list--warning"),
+        )
+        if show_owner:
+            text.append(" " + fit(self.model.name(goal.get("owner")), 12), style=dim)
+        if show_due:
+            text.append(" " + fit(str(goal.get("due") or ""), 10), style=dim)
+        progress = goal.get("progress")
+        text.append(" ")
+        text.append(blocks(progress, 10), style=self.get_component_rich_style("goal-list--bar"))
+        text.append(" " + percent(progress))
+        return text
