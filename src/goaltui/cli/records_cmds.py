@@ -78,8 +78,13 @@ def _make_add(coll: Collection) -> click.Command:
         coll.kind,
         callback=command,
         params=params,
-        help=f"Add a {coll.kind}; prints its id.\n\nExample: goaltui add {coll.kind} {example}".rstrip(),
+        help=f"Add {_article(coll.kind)} {coll.kind}; prints its id.\n\n"
+        f"Example: goaltui add {coll.kind} {example}".rstrip(),
     )
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _help(spec: Field) -> str:
