@@ -10,9 +10,10 @@ import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from goaltui.errors import GoaltuiError
@@ -50,12 +51,12 @@ class GoalApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *(
             Binding(key, f"show('{mode}')", title, show=False, id=f"app.screen.{mode}")
             for mode, (key, title) in SCREENS.items()
         ),
-        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("u", "undo", "Undo", id="app.undo"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, id="app.theme"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -144,7 +145,10 @@ class GoalApp(App[None]):
         except GoaltuiError as err:
             self.notify(str(err), title=err.title, severity="warning", markup=False)
             return
-        self.notify(str(what or "Undone"), markup=False)
+        if what is None:
+            self.notify("Nothing to undo in this session", severity="warning")
+        else:
+            self.notify(f"Undone: {what}", markup=False)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
@@ -170,7 +174,9 @@ class GoalApp(App[None]):
         for mode, (key, title) in SCREENS.items():
             yield SystemCommand(f"Go to {title}", f"Screen {key}", partial(self.action_show, mode))
         yield SystemCommand("Undo", "Undo this device's last edit (u)", self.action_undo)
-        yield SystemCommand("Light/dark theme", "Toggle the theme (ctrl+t)", self.action_toggle_theme)
+        yield SystemCommand(
+            "Light/dark theme", "Toggle the theme (ctrl+t)", self.action_toggle_theme
+        )
         for active in screen.active_bindings.values():
             binding = active.binding
             if binding.description and binding.id and not binding.id.startswith("app."):

@@ -11,7 +11,6 @@ the first write, with the same ``call(op, **kwargs)`` shape.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,15 +22,9 @@ from goaltui.mirror.read import MirrorReader
 from goaltui.paths import WorkspacePaths
 from goaltui.workspace.config import WorkspaceConfig
 
-__all__ = ["Backend", "Change", "NothingToUndo"]
+__all__ = ["Backend", "Change"]
 
 log = logging.getLogger(__name__)
-
-
-class NothingToUndo(GoaltuiError):
-    """Undo was asked for but this device has made no edit it can take back."""
-
-    title = "Nothing to undo"
 
 
 @dataclass(frozen=True)
@@ -168,7 +161,7 @@ def _reader_if_fresh(paths: WorkspacePaths) -> MirrorReader | None:
 
 
 async def _start_engine(paths: WorkspacePaths, emit: ChangeCallback) -> _Writer:
-    from goaltui.engine.client import EngineClient  # type: ignore[import-not-found]
+    from goaltui.engine.client import EngineClient
 
     client = await EngineClient.start(paths)
     return _EngineWriter(client, emit)
@@ -198,7 +191,6 @@ class _DirectWriter:
         self._paths = paths
         self._emit = emit
         self._ws: Any = None
-        self._undo: list[tuple[str, Callable[[], None]]] = []
         self._seen_state: str | None = None
         self._reader: MirrorReader | None = None
 
@@ -240,94 +232,23 @@ class _DirectWriter:
             self._reader.close()
 
     async def call(self, op: str, **kwargs: Any) -> Any:
-        handler = getattr(self, f"_op_{op}", None)
-        if handler is None:
+        """The engine's operations: Workspace methods of the same name, and ``history``."""
+        ws = self.workspace()
+        if op == "history":
+            return self._history(ws, kwargs.get("record_id"), int(kwargs.get("limit", 50)))
+        method = getattr(ws, op, None) if not op.startswith("_") else None
+        if method is None or not callable(method):
             raise StorageProblem(f"unknown operation {op!r}")
-        result = handler(**kwargs)
-        if inspect.isawaitable(result):
-            result = await result
+        result = method(**kwargs)
         await asyncio.sleep(0)
         return result
 
-    # --- operations (names and arguments as goaltui.engine's) ----------------------------
-
-    def _op_add(self, kind: str, fields: dict[str, Any]) -> str:
-        ws = self.workspace()
-        record_id = str(ws.add(kind, fields))
-        self._remember_add(record_id)
-        return record_id
-
-    def _op_edit(self, record_id: str, fields: dict[str, Any]) -> None:
-        ws = self.workspace()
-        before = ws.get(record_id)
-        previous = {k: before.data.get(k) for k in fields}
-        ws.edit(record_id, fields)
-        self._undo.append((f"edit of {before.title or record_id}", lambda: ws.edit(record_id, previous)))
-
-    def _op_archive(self, record_id: str, archived: bool = True) -> None:
-        self._op_edit(record_id, {"archived": archived or None})
-
-    def _op_set_strategy(self, fields: dict[str, Any]) -> None:
-        ws = self.workspace()
-        before = ws.strategy()
-        previous = {k: before.data.get(k) or "" for k in fields}
-        ws.set_strategy(fields)
-        self._undo.append(("strategy edit", lambda: ws.set_strategy(previous)))
-
-    def _op_check_in(self, target_id: str, **fields: Any) -> str:
-        record_id = str(self.workspace().check_in(target_id, **fields))
-        self._remember_add(record_id)
-        return record_id
-
-    def _op_decide(self, goal_id: str, decision: str, note: str | None = None) -> str:
-        record_id = str(self.workspace().decide(goal_id, decision, note=note))
-        self._remember_add(record_id)
-        return record_id
-
-    def _op_rank_priorities(self, ranking: list[str], cycle: str | None = None) -> str:
-        return str(self.workspace().rank_priorities(ranking, cycle=cycle))
-
-    def _op_give_feedback(self, target_id: str | None, text: str, kind: str = "comment") -> str:
-        record_id = str(self.workspace().give_feedback(target_id, text, kind=kind))
-        self._remember_add(record_id)
-        return record_id
-
-    def _op_resolve_feedback(self, feedback_id: str, resolved: bool = True) -> None:
-        self._op_edit(feedback_id, {"resolved": resolved})
-
-    def _op_review(self, **fields: Any) -> str:
-        return str(self.workspace().review(**fields))
-
-    def _op_move_goal(self, goal_id: str, parent_id: str | None) -> None:
-        self._op_edit(goal_id, {"parent": parent_id})
-
-    def _op_undo(self) -> str:
-        if not self._undo:
-            raise NothingToUndo("this device has no edit to undo in this session")
-        what, revert = self._undo.pop()
-        revert()
-        return f"undid {what}"
-
-    def _op_history(self, record_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        entries = self.workspace().history()
+    @staticmethod
+    def _history(ws: Any, record_id: str | None, limit: int) -> list[dict[str, Any]]:
+        entries = ws.history()
         if record_id is not None:
             entries = [e for e in entries if record_id in e.records]
         return [
             {"at": e.at, "who": e.author, "action": e.action, "summary": e.summary}
             for e in entries[-limit:]
         ]
-
-    def _remember_add(self, record_id: str) -> None:
-        ws = self.workspace()
-        record = ws.get(record_id)
-        from goaltui.model import collection
-
-        if collection(record.collection).archivable:
-            revert: Callable[[], None] = lambda: ws.archive(record_id, True)  # noqa: E731
-        else:
-            def revert() -> None:
-                raise NothingToUndo(
-                    f"a {record.kind} is append-only and cannot be undone; add a new one instead"
-                )
-        self._undo.append((f"adding {record.kind} {record.title or ''}".strip(), revert))
-

@@ -24,7 +24,9 @@ def record_of(collection: str, row: dict[str, Any]) -> Record:
     return Record(collection, str(row["id"]), data)
 
 
-def names_of(reader: MirrorReader, ids: Iterable[Any], collection: str = "people") -> dict[str, str]:
+def names_of(
+    reader: MirrorReader, ids: Iterable[Any], collection: str = "people"
+) -> dict[str, str]:
     """id → display name for the given record ids (missing ones are left out)."""
     wanted = sorted({i for i in ids if isinstance(i, str)})
     if not wanted:
@@ -59,7 +61,9 @@ def batch_warnings(
         str(r["id"]): record_of("cycles", r)
         for r in reader.list_records("cycles", where={"id": cycle_ids})
     }
-    agreements = [record_of("agreements", a) for a in reader.list_records("agreements", where={"goal": ids})]
+    agreements = [
+        record_of("agreements", a) for a in reader.list_records("agreements", where={"goal": ids})
+    ]
     objections = open_objections(agreements)
     result: dict[str, list[GoalWarning]] = {}
     for goal in goals:

@@ -44,7 +44,7 @@ def goal_sections(reader: MirrorReader, goal_id: str) -> GoalSections | None:
     if found is None or found[0] != "goals":
         return None
     goal = found[1]
-    rel = {"goal": goal_id}
+    rel: dict[str, object] = {"goal": goal_id}
     kpis = reader.list_records("kpis", where=rel, order_by="name")
     tasks = reader.list_records("tasks", where=rel, order_by="due")
     resources = reader.list_records("resources", where=rel)
@@ -52,7 +52,9 @@ def goal_sections(reader: MirrorReader, goal_id: str) -> GoalSections | None:
     agreements = reader.list_records("agreements", where=rel, order_by="at")
     risks = reader.list_records("risks", where=rel, order_by="-impact")
     feedback = reader.list_records("feedback", where={"target": goal_id}, order_by="at")
-    checkins = reader.list_records("checkins", where={"kpi": [k["id"] for k in kpis]}, order_by="at")
+    checkins = reader.list_records(
+        "checkins", where={"kpi": [k["id"] for k in kpis]}, order_by="at"
+    )
     people = {goal.get("owner"), *(t.get("assignee") for t in tasks)}
     people |= {r.get("person") for r in resources} | {s.get("person") for s in stakeholders}
     people |= {a.get("person") for a in agreements} | {f.get("author") for f in feedback}
@@ -80,8 +82,13 @@ def goal_sections(reader: MirrorReader, goal_id: str) -> GoalSections | None:
     }
 
 
-def _summary(goal: dict[str, Any], who: Any, teams: dict[str, str], cycles: dict[str, str],
-             parent: dict[str, str]) -> Text:
+def _summary(
+    goal: dict[str, Any],
+    who: Any,
+    teams: dict[str, str],
+    cycles: dict[str, str],
+    parent: dict[str, str],
+) -> Text:
     text = Text()
     _line(text, (f"{status_mark(goal.get('status'))} {goal.get('title') or ''}", "bold"))
     _line(
@@ -155,7 +162,8 @@ def _tasks(tasks: list[dict[str, Any]], who: Any) -> Text:
             text,
             f"{kind} ",
             (str(t.get("title") or ""), "bold" if t.get("milestone") else ""),
-            f" · {t.get('status') or 'todo'} · {who(t.get('assignee'))} · due {t.get('due') or '—'}",
+            f" · {t.get('status') or 'todo'} · {who(t.get('assignee'))}",
+            f" · due {t.get('due') or '—'}",
             ("  ! overdue", "bold") if late else "",
         )
     return text
@@ -203,8 +211,11 @@ def _risks(rows: list[dict[str, Any]], who: Any) -> Text:
     text = Text()
     for r in rows:
         score = f"L{_num(r.get('likelihood'))}×I{_num(r.get('impact'))}"
-        _line(text, (f"{score} {r.get('title') or ''}", "bold"),
-              f" · {r.get('status') or 'open'} · {who(r.get('owner'))}")
+        _line(
+            text,
+            (f"{score} {r.get('title') or ''}", "bold"),
+            f" · {r.get('status') or 'open'} · {who(r.get('owner'))}",
+        )
         if r.get("mitigation"):
             _line(text, f"  mitigation: {r['mitigation']}")
         if r.get("contingency"):
@@ -218,8 +229,11 @@ def _feedback(rows: list[dict[str, Any]], who: Any) -> Text:
     text = Text()
     for f in rows:
         done = " ✓ resolved" if f.get("resolved") else ""
-        _line(text, (f"{who(f.get('author'))} · {f.get('kind') or 'comment'}", "bold"),
-              f" ({str(f.get('at') or '')[:10]}){done}")
+        _line(
+            text,
+            (f"{who(f.get('author'))} · {f.get('kind') or 'comment'}", "bold"),
+            f" ({str(f.get('at') or '')[:10]}){done}",
+        )
         _line(text, f"  {f.get('text') or ''}")
     return text
 
@@ -231,5 +245,7 @@ def history_text(entries: list[dict[str, Any]], names: dict[str, str]) -> Text:
     text = Text()
     for e in reversed(entries):
         who = names.get(str(e.get("who")), str(e.get("who") or "someone"))
-        _line(text, f"{str(e.get('at') or '')[:16].replace('T', ' ')} {who}: {e.get('summary') or e.get('action')}")
+        when = str(e.get("at") or "")[:16].replace("T", " ")
+        _line(text, f"{when} {who}: {e.get('summary') or e.get('action')}")
+    text.rstrip()
     return text

@@ -60,7 +60,7 @@ def blocks(fraction: float | None, width: int) -> str:
         return "·" * width
     value = min(max(float(fraction), 0.0), 1.0) * width
     full = int(value)
-    part = int(round((value - full) * 8))
+    part = round((value - full) * 8)
     if part == 8:
         full, part = full + 1, 0
     text = "█" * full + (_EIGHTHS[part] if part and full < width else "")

@@ -121,7 +121,8 @@ class AlignmentModel:
 
     def _children(self, row: TreeRow) -> list[TreeRow]:
         _, found = self.reader.query(
-            f"SELECT id FROM {self._table} WHERE parent = ? AND {_LIVE} ORDER BY {SORTS[self.sort]}",
+            f"SELECT id FROM {self._table} WHERE parent = ? AND {_LIVE} "
+            f"ORDER BY {SORTS[self.sort]}",
             [row.id],
         )
         return self._rows_for([str(r[0]) for r in found], row.depth + 1)

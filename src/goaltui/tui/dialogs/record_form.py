@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -56,7 +56,7 @@ class RecordForm(ModalScreen[Any]):
     """Add (``values`` as defaults) or edit (``editing=True``: only changes are sent)."""
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
@@ -159,7 +159,9 @@ class RecordForm(ModalScreen[Any]):
             if f.type is FieldType.BOOL and not value and not self.values.get(f.name):
                 value = None
             if self.editing:
-                if value != self.values.get(f.name) and not (value is None and not self.values.get(f.name)):
+                if value != self.values.get(f.name) and not (
+                    value is None and not self.values.get(f.name)
+                ):
                     out[f.name] = value
             elif value is not None:
                 out[f.name] = value

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 
 from goaltui.tui.backend import Backend
@@ -27,7 +27,7 @@ class AlignmentScreen(WorkspaceScreen):
 
     TITLE_TEXT = "2 Alignment"
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="alignment.filter"),
         Binding("s", "sort", "Sort", id="alignment.sort"),
         Binding("a", "add", "Add goal", id="alignment.add"),
@@ -177,7 +177,12 @@ class AlignmentScreen(WorkspaceScreen):
         form = RecordForm(
             "goal", submit=submit, choices=self.choices, values=row.goal, editing=True
         )
-        self.app.push_screen(form, lambda done: done and self.notify("Goal saved"))
+
+        def finished(result: Any) -> None:
+            if result:
+                self.notify("Goal saved")
+
+        self.app.push_screen(form, finished)
 
     def goal_search(self, exclude: str) -> Any:
         table = self.reader.table_name("goals")
@@ -199,7 +204,9 @@ class AlignmentScreen(WorkspaceScreen):
             return
         goal_id, title = row.id, str(row.goal.get("title") or "")
         dialog = PickRecord(
-            f"Move “{title}” under…", self.goal_search(goal_id), none_label="(top level — no parent)"
+            f"Move “{title}” under…",
+            self.goal_search(goal_id),
+            none_label="(top level — no parent)",
         )
 
         async def picked(parent: str | None) -> None:
@@ -218,4 +225,6 @@ class AlignmentScreen(WorkspaceScreen):
     async def action_archive(self) -> None:
         goal_id = self.selected_id()
         if goal_id:
-            await self.run_op("archive", record_id=goal_id, archived=True, done="Goal archived (u undoes)")
+            await self.run_op(
+                "archive", record_id=goal_id, archived=True, done="Goal archived (u undoes)"
+            )

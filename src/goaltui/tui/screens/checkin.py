@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from goaltui.errors import GoaltuiError
+from goaltui.mirror.views import TODAY_SQL
 from goaltui.model import collection
 from goaltui.model.errors import Problem, ValidationError
 from goaltui.model.fieldvalues import parse_field_value
@@ -20,7 +21,7 @@ from goaltui.tui.backend import Backend
 from goaltui.tui.render import bar, sparkline
 from goaltui.tui.screens.base import WorkspaceScreen
 
-__all__ = ["CheckinScreen", "status_for"]
+__all__ = ["CheckinScreen", "my_kpis", "status_for"]
 
 _FIELDS = ("value", "confidence", "note")
 
@@ -32,12 +33,33 @@ def status_for(confidence: int | None) -> str | None:
     return "on_track" if confidence >= 6 else "at_risk" if confidence >= 4 else "off_track"
 
 
+def my_kpis(reader: Any, me: str) -> list[dict[str, Any]]:
+    """The KPIs ``me`` owns (or whose goal ``me`` owns) on open goals; due ones first."""
+    due = {str(r["id"]) for r in reader.view("stale_checkins", where={"owner": me})}
+    kpis, goals = reader.table_name("kpis"), reader.table_name("goals")
+    names, rows = reader.query(
+        f"SELECT k.id, k.name, k.goal, g.title AS goal_title, k.last_checkin_at AS last_checkin, "
+        f"CAST(julianday({TODAY_SQL}) - julianday(date(k.last_checkin_at)) AS INTEGER) "
+        f'AS days_since FROM "{kpis}" k JOIN "{goals}" g ON g.id = k.goal '
+        "WHERE coalesce(k.owner, g.owner) = ? AND coalesce(k.archived, 0) = 0 "
+        "AND coalesce(g.archived, 0) = 0 "
+        "AND coalesce(g.status, 'draft') NOT IN ('achieved', 'missed', 'dropped') "
+        "ORDER BY k.last_checkin_at IS NOT NULL, k.last_checkin_at, k.name",
+        [me],
+    )
+    items = [dict(zip(names, row, strict=True)) for row in rows]
+    for item in items:
+        item["due"] = str(item["id"]) in due
+    items.sort(key=lambda i: not i["due"])
+    return items
+
+
 class CheckinScreen(WorkspaceScreen):
     """Value, tab, confidence, enter: saved, and on to the next KPI."""
 
     TITLE_TEXT = "6 Check-in"
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save and next", priority=True, id="checkin.save"),
         Binding("ctrl+n", "skip(1)", "Skip", priority=True, id="checkin.skip"),
         Binding("ctrl+b", "skip(-1)", "Previous", priority=True, id="checkin.previous"),
@@ -67,9 +89,10 @@ class CheckinScreen(WorkspaceScreen):
                     yield Select(
                         [(s.replace("_", " "), s) for s in CHECKIN_STATUSES], id="ci-status"
                     )
-            yield Label("note")
-            yield Input(id="ci-note", placeholder="what changed? (enter saves)")
-            yield Static("", id="ci-errors", markup=False)
+            with Vertical(id="ci-more"):
+                yield Label("note")
+                yield Input(id="ci-note", placeholder="what changed? (enter saves)")
+                yield Static("", id="ci-errors", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -77,7 +100,7 @@ class CheckinScreen(WorkspaceScreen):
 
     def action_restart(self) -> None:
         me = self.backend.me
-        self.items = self.reader.view("stale_checkins", where={"owner": me}) if me else []
+        self.items = my_kpis(self.reader, me) if me else []
         self.index = 0
         self.show_current()
 
@@ -93,16 +116,20 @@ class CheckinScreen(WorkspaceScreen):
         position = self.query_one("#ci-position", Static)
         card = self.query_one("#ci-card", Static)
         self.query_one("#ci-row").display = item is not None
-        for wid in ("#ci-note", "#ci-errors"):
-            self.query_one(wid).display = item is not None
+        self.query_one("#ci-more").display = item is not None
         if item is None:
             if self.backend.me is None:
                 position.update(Text("Who are you? This workspace has no 'me' set in its config."))
             else:
-                position.update(Text(f"✓ Nothing due: {self.saved} check-ins saved. ctrl+r reloads."))
+                position.update(
+                    Text(f"✓ Nothing due: {self.saved} check-ins saved. ctrl+r reloads.")
+                )
             card.update("")
             return
-        position.update(Text(f"KPI {self.index + 1} of {len(self.items)} due for you", style="bold"))
+        due = sum(1 for i in self.items if i["due"])
+        position.update(
+            Text(f"KPI {self.index + 1} of {len(self.items)} of yours ({due} due)", style="bold")
+        )
         card.update(self._card(item))
         for wid in ("#ci-value", "#ci-confidence", "#ci-note"):
             self.query_one(wid, Input).value = ""
@@ -127,8 +154,10 @@ class CheckinScreen(WorkspaceScreen):
         last = item.get("last_checkin")
         text.append(
             f"last check-in {str(last)[:10]} ({item.get('days_since')} days ago)"
-            if last else "never checked in"
+            if last
+            else "never checked in"
         )
+        text.append(" · ⚠ due now" if item["due"] else " · ✓ not due yet")
         return text
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

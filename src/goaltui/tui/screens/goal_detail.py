@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
@@ -42,7 +42,7 @@ class GoalDetailScreen(WorkspaceScreen):
 
     TITLE_TEXT = "3 Goal detail"
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.show('alignment')", "Back", id="detail.back"),
         Binding("e", "edit", "Edit", id="detail.edit"),
         Binding("i", "check_in", "Check in", id="detail.check_in"),
@@ -92,6 +92,7 @@ class GoalDetailScreen(WorkspaceScreen):
         found = self.reader.get(self.goal_id)
         self.goal = found[1] if found else {}
         for key, text in sections.items():
+            text.rstrip()
             self.query_one(f"#section-{key}", Static).update(text)
         self.load_history()
 
@@ -121,7 +122,12 @@ class GoalDetailScreen(WorkspaceScreen):
 
     def _form(self, kind: str, submit: Any, done: str, **kw: Any) -> None:
         form = RecordForm(kind, submit=submit, choices=self.choices, **kw)
-        self.app.push_screen(form, lambda result: result and self.notify(done, markup=False))
+
+        def finished(result: Any) -> None:
+            if result:
+                self.notify(done, markup=False)
+
+        self.app.push_screen(form, finished)
 
     def action_edit(self) -> None:
         if self.goal_id is None:
@@ -142,8 +148,13 @@ class GoalDetailScreen(WorkspaceScreen):
             return await self.backend.call("add", kind=kind, fields={**fields, "goal": goal_id})
 
         values = {"owner": self.backend.me} if kind in ("kpi", "risk") else {}
-        self._form(kind, submit, f"{kind.upper() if kind == 'kpi' else kind.title()} added",
-                   hidden={"goal"}, values=values)
+        self._form(
+            kind,
+            submit,
+            f"{kind.upper() if kind == 'kpi' else kind.title()} added",
+            hidden={"goal"},
+            values=values,
+        )
 
     def action_feedback(self) -> None:
         if self.goal_id is None:
@@ -152,12 +163,19 @@ class GoalDetailScreen(WorkspaceScreen):
 
         async def submit(fields: dict[str, Any]) -> Any:
             return await self.backend.call(
-                "give_feedback", target_id=goal_id, text=fields.get("text") or "",
+                "give_feedback",
+                target_id=goal_id,
+                text=fields.get("text") or "",
                 kind=fields.get("kind") or "comment",
             )
 
-        self._form("feedback", submit, "Feedback added", hidden={"target", "author", "resolved"},
-                   values={"kind": "comment"})
+        self._form(
+            "feedback",
+            submit,
+            "Feedback added",
+            hidden={"target", "author", "resolved"},
+            values={"kind": "comment"},
+        )
 
     def action_decide(self, decision: str) -> None:
         if self.goal_id is None:
@@ -166,12 +184,20 @@ class GoalDetailScreen(WorkspaceScreen):
 
         async def submit(fields: dict[str, Any]) -> Any:
             return await self.backend.call(
-                "decide", goal_id=goal_id, decision=fields.get("decision") or decision,
+                "decide",
+                goal_id=goal_id,
+                decision=fields.get("decision") or decision,
                 note=fields.get("note"),
             )
 
-        self._form("agreement", submit, "Decision recorded", hidden={"goal", "person"},
-                   values={"decision": decision}, title=f"{decision.title()}: your decision")
+        self._form(
+            "agreement",
+            submit,
+            "Decision recorded",
+            hidden={"goal", "person"},
+            values={"decision": decision},
+            title=f"{decision.title()}: your decision",
+        )
 
     def action_check_in(self) -> None:
         if self.goal_id is None:
@@ -199,5 +225,10 @@ class GoalDetailScreen(WorkspaceScreen):
         async def submit(fields: dict[str, Any]) -> Any:
             return await self.backend.call("check_in", target_id=target_id, **fields)
 
-        self._form("checkin", submit, "Checked in", hidden={"kpi", "goal", "author"},
-                   title=f"Check in: {label}")
+        self._form(
+            "checkin",
+            submit,
+            "Checked in",
+            hidden={"kpi", "goal", "author"},
+            title=f"Check in: {label}",
+        )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static, TextArea
 
@@ -23,7 +24,7 @@ class StrategyScreen(WorkspaceScreen):
     TITLE_TEXT = "1 Strategy"
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     AUTO_FOCUS = None
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save vision and mission", priority=True, id="strategy.save"),
         Binding("escape", "leave_text", "Leave text", show=False, id="strategy.leave"),
     ]
@@ -76,8 +77,10 @@ class StrategyScreen(WorkspaceScreen):
         goals = self.reader.list_records("goals", where={"level": "strategic"}, order_by="title")
         if not goals:
             return Text("(no strategic goals yet — add one in the alignment tree, 2)")
-        kpis: dict[str, list[dict[str, object]]] = {}
-        for k in self.reader.list_records("kpis", where={"goal": [g["id"] for g in goals]}, order_by="name"):
+        kpis: dict[str, list[dict[str, Any]]] = {}
+        for k in self.reader.list_records(
+            "kpis", where={"goal": [g["id"] for g in goals]}, order_by="name"
+        ):
             kpis.setdefault(str(k["goal"]), []).append(k)
         text = Text()
         for g in goals:
@@ -87,7 +90,9 @@ class StrategyScreen(WorkspaceScreen):
             text.append(f"  due {g.get('due') or '—'}\n")
             for k in kpis.get(str(g["id"]), []):
                 text.append(f"    {k.get('name')}: ")
-                text.append_text(bar(k.get("progress") if isinstance(k.get("progress"), float) else None))
+                text.append_text(
+                    bar(k.get("progress") if isinstance(k.get("progress"), float) else None)
+                )
                 text.append("\n")
         return text
 

@@ -6,10 +6,12 @@ cursor lands on a goal and ``Opened`` on enter (messages up).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -32,13 +34,13 @@ class GoalList(ScrollView, can_focus=True):
     GoalList > .goal-list--dim { color: $text-muted; }
     GoalList > .goal-list--bar { color: $success; }
     """
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "goal-list--cursor",
         "goal-list--warning",
         "goal-list--dim",
         "goal-list--bar",
     }
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="list.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="list.down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up"),
@@ -47,7 +49,7 @@ class GoalList(ScrollView, can_focus=True):
         Binding("end", "end", "Last", show=False, id="list.last"),
         Binding("right,l", "expand", "Expand", show=False, id="list.expand"),
         Binding("left,h", "collapse", "Collapse", show=False, id="list.collapse"),
-        Binding("space", "toggle", "Expand/collapse", id="list.toggle"),
+        Binding("space", "toggle_row", "Expand/collapse", id="list.toggle"),
         Binding("enter", "open", "Open", id="list.open"),
     ]
 
@@ -137,7 +139,7 @@ class GoalList(ScrollView, can_focus=True):
             self.cursor = self.model.collapse(self.cursor)
             self.refresh_rows()
 
-    def action_toggle(self) -> None:
+    def action_toggle_row(self) -> None:
         row = self.current
         if row is not None and row.expanded:
             self.action_collapse()
@@ -163,7 +165,9 @@ class GoalList(ScrollView, can_focus=True):
         self.model.ensure_facts(top, top + self.size.height)
         row = self.model.rows[index]
         style = self.get_component_rich_style("goal-list--cursor") if index == self.cursor else None
-        return self._text_strip(self._row_text(row, width, index == self.cursor), width, base, style)
+        return self._text_strip(
+            self._row_text(row, width, index == self.cursor), width, base, style
+        )
 
     def _text_strip(self, text: Text, width: int, base: Style, over: Style | None = None) -> Strip:
         segments = list(text.render(self.app.console))
