@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from goaltui.mirror.tables import TABLES, decode_value
-from goaltui.model.alignment import compute_progress, current_values, latest_checkins
+from goaltui.model.alignment import compute_progress, latest_checkins
 from goaltui.model.progress import goal_progress
 from goaltui.model.records import Record
 
@@ -33,8 +33,8 @@ def full_progress(conn: sqlite3.Connection, records: Sequence[Record]) -> None:
     kpis = [r for r in records if r.collection == "kpis"]
     checkins = [r for r in records if r.collection == "checkins"]
     progress = compute_progress(goals, kpis, checkins)
-    current = current_values(checkins)
     with_value = _latest_with_value(checkins)
+    current = {k: float(c["value"]) for k, c in with_value.items()}  # = current_values()
     latest = latest_checkins(checkins)
     conn.executemany(
         _UPDATE_KPI,
@@ -54,25 +54,38 @@ def full_progress(conn: sqlite3.Connection, records: Sequence[Record]) -> None:
     )
 
 
-def recompute(conn: sqlite3.Connection, kpis: Iterable[str], goals: Iterable[str]) -> None:
-    """Refresh ``kpis`` (current value, progress), then ``goals`` and their ancestors."""
-    goal_ids = set(goals)
+def recompute(
+    conn: sqlite3.Connection, kpis: Iterable[str], goals: Iterable[str], *, structural: bool = True
+) -> None:
+    """Refresh ``kpis`` (current value, progress), then ``goals`` and their ancestors.
+
+    With ``structural=False`` (no goal was added, removed or moved, so the tree and its
+    loops are as before) a goal is recomputed only when it was touched or a child's
+    progress changed, so a check-in usually stops after a level or two.
+    """
+    dirty = set(goals)
     for kpi_id in sorted(set(kpis)):
-        owner = _refresh_kpi(conn, kpi_id)
-        if owner:
-            goal_ids.add(owner)
+        changed, owner = _refresh_kpi(conn, kpi_id)
+        if owner and (changed or structural):
+            dirty.add(owner)
     tree = _Tree(conn)
-    for goal_id in goal_ids:
+    for goal_id in dirty:
         tree.walk_up(goal_id)
+    dirty |= tree.on_loop
     for goal_id in sorted(tree.nodes, key=lambda g: (-tree.depth(g), g)):
-        _refresh_goal(conn, tree, goal_id)
+        if not structural and goal_id not in dirty:
+            continue
+        if _refresh_goal(conn, tree, goal_id) or structural:
+            parent = tree.parent.get(goal_id)
+            if parent is not None and goal_id not in tree.on_loop:
+                dirty.add(parent)
 
 
-def _refresh_kpi(conn: sqlite3.Connection, kpi_id: str) -> str | None:
-    """Store the KPI's current value and progress; return its goal id."""
+def _refresh_kpi(conn: sqlite3.Connection, kpi_id: str) -> tuple[bool, str | None]:
+    """Store the KPI's current value and progress; return (progress changed, its goal id)."""
     kpi = _record(conn, "kpis", "SELECT * FROM kpis WHERE id = ?", kpi_id)
     if kpi is None:
-        return None
+        return False, None
     checkins = [
         Record("checkins", i, {"kpi": kpi_id, "at": at, "value": value})
         for i, at, value in conn.execute(
@@ -80,18 +93,18 @@ def _refresh_kpi(conn: sqlite3.Connection, kpi_id: str) -> str | None:
         )
     ]
     progress = compute_progress([], [kpi], checkins).get(kpi_id)
-    conn.execute(
-        _UPDATE_KPI,
-        (
-            progress,
-            current_values(checkins).get(kpi_id),
-            _at(_latest_with_value(checkins).get(kpi_id)),
-            _at(latest_checkins(checkins).get(kpi_id)),
-            kpi_id,
-        ),
+    with_value = _latest_with_value(checkins).get(kpi_id)
+    values = (
+        progress,
+        None if with_value is None else float(with_value["value"]),
+        _at(with_value),
+        _at(latest_checkins(checkins).get(kpi_id)),
     )
+    old = tuple(kpi.get(name) for name in ("progress", "current", "current_at", "last_checkin_at"))
+    if values != old:
+        conn.execute(_UPDATE_KPI, (*values, kpi_id))
     goal = kpi.get("goal")
-    return goal if isinstance(goal, str) else None
+    return progress != kpi.get("progress"), goal if isinstance(goal, str) else None
 
 
 class _Tree:
@@ -104,16 +117,18 @@ class _Tree:
         self.on_loop: set[str] = set()
         self._depths: dict[str, int] = {}
         self._rows: dict[str, tuple[bool, str | None]] = {}
+        self.progress: dict[str, float | None] = {}  # as stored before this update
 
     def _live(self, goal_id: str) -> tuple[bool, str | None]:
         """(is the goal live, its raw parent id), read once per goal."""
         if goal_id not in self._rows:
             row = self.conn.execute(
-                "SELECT parent, archived FROM goals WHERE id = ?", (goal_id,)
+                "SELECT parent, archived, progress FROM goals WHERE id = ?", (goal_id,)
             ).fetchone()
             live = row is not None and not _truthy(row[1])
             parent = row[0] if live and isinstance(row[0], str) else None
             self._rows[goal_id] = (live, parent)
+            self.progress[goal_id] = row[2] if row is not None else None
         return self._rows[goal_id]
 
     def live_parent(self, goal_id: str) -> tuple[bool, str | None]:
@@ -157,24 +172,25 @@ class _Tree:
         return child_id not in self.on_loop
 
 
-def _refresh_goal(conn: sqlite3.Connection, tree: _Tree, goal_id: str) -> None:
-    parts: list[tuple[float | None, float | None]] = [
-        (progress, _weight(weight))
-        for progress, weight, archived in conn.execute(
-            "SELECT progress, weight, archived FROM kpis WHERE goal = ?", (goal_id,)
-        )
-        if not _truthy(archived)
-    ]
-    parts += [
-        (progress, 1.0)
-        for child, progress, archived in conn.execute(
-            "SELECT id, progress, archived FROM goals WHERE parent = ?", (goal_id,)
-        )
-        if not _truthy(archived) and tree.counts_for_parent(child)
-    ]
-    conn.execute(
-        "UPDATE goals SET progress = ? WHERE id = ?", (_clamp(goal_progress(parts)), goal_id)
-    )
+def _refresh_goal(conn: sqlite3.Connection, tree: _Tree, goal_id: str) -> bool:
+    """Recompute one goal from its KPIs and child goals; return whether it changed."""
+    parts: list[tuple[float | None, float | None]] = []
+    for kind, part_id, progress, weight, archived in conn.execute(
+        "SELECT 'k', id, progress, weight, archived FROM kpis WHERE goal = ?1 "
+        "UNION ALL SELECT 'g', id, progress, NULL, archived FROM goals WHERE parent = ?1",
+        (goal_id,),
+    ):
+        if _truthy(archived):
+            continue
+        if kind == "k":
+            parts.append((progress, _weight(weight)))
+        elif tree.counts_for_parent(part_id):
+            parts.append((progress, 1.0))
+    progress = _clamp(goal_progress(parts))
+    if progress == tree.progress.get(goal_id):
+        return False
+    conn.execute("UPDATE goals SET progress = ? WHERE id = ?", (progress, goal_id))
+    return True
 
 
 def _record(conn: sqlite3.Connection, collection: str, sql: str, record_id: str) -> Record | None:

@@ -77,14 +77,11 @@ class _Statements:
             f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks}) ON CONFLICT(id) {conflict}"
         )
         self.delete = f"DELETE FROM {quote(table.name)} WHERE id = ?"
-        self.table = table
+        self.fields = tuple((c.name, c.field_type) for c in table.field_columns)
 
     def row(self, record: Record) -> tuple[object, ...]:
         data = record.data
-        return (
-            record.id,
-            *(encode_value(data.get(c.name), c.field_type) for c in self.table.field_columns),
-        )
+        return (record.id, *(encode_value(data.get(n), t) for n, t in self.fields))
 
 
 _STATEMENTS = {name: _Statements(t) for name, t in TABLES.items()}
@@ -161,11 +158,13 @@ class Mirror:
         conn = self._conn
         kpis: set[str] = set()
         goals: set[str] = set()
+        structural = False  # did a goal come, go or change (its parent, its archiving)?
         with _transaction(conn):
             for collection, record_id in deletes:
                 if collection not in _STATEMENTS:
                     continue
                 _note_affected(conn, collection, record_id, kpis, goals)
+                structural = structural or collection == "goals"
                 conn.execute(_STATEMENTS[collection].delete, (record_id,))
                 conn.execute(
                     "DELETE FROM record_index WHERE id = ? AND collection = ?",
@@ -176,13 +175,14 @@ class Mirror:
                 if stmts is None:
                     continue
                 _note_affected(conn, record.collection, record.id, kpis, goals)
+                structural = structural or record.collection == "goals"
                 conn.execute(stmts.upsert, stmts.row(record))
                 conn.execute(
                     "INSERT OR REPLACE INTO record_index (id, collection) VALUES (?, ?)",
                     (record.id, record.collection),
                 )
                 _note_affected(conn, record.collection, record.id, kpis, goals)
-            recompute(conn, kpis, goals)
+            recompute(conn, kpis, goals, structural=structural)
             self._finish(state)
 
     def state(self) -> str | None:
