@@ -7,9 +7,11 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from goaltui.model import clock
-from goaltui.model.schema import Collection, collection
+from goaltui.model.schema import COLLECTIONS, Collection, Field, collection
 from goaltui.model.validate import (
     Problem,
     ValidationError,
@@ -402,3 +404,37 @@ def test_validation_error_text_and_grouping() -> None:
 def test_non_mapping_data_is_a_programming_error() -> None:
     with pytest.raises(TypeError):
         validate_record(GOALS, ["title"], exists=exists)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- robustness
+
+ALL_FIELDS = [f for c in COLLECTIONS.values() for f in c.fields]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(ALL_FIELDS), st.text(max_size=30))
+def test_any_typed_text_either_parses_or_is_a_validation_error(field: Field, text: str) -> None:
+    try:
+        value = parse_field_value(field, text)
+    except ValidationError as err:
+        assert all(p.field == field.name and p.message for p in err.problems)
+        return
+    assert check_value(field, value) == value  # parsed values are already normalised
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(ALL_FIELDS), json_values)
+def test_any_value_either_checks_or_is_a_validation_error(field: Field, value: Any) -> None:
+    try:
+        clean = check_value(field, value)
+    except ValidationError as err:
+        assert err.problems[0].field == field.name
+        return
+    assert check_value(field, clean) == clean  # normalising twice changes nothing
