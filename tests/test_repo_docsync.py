@@ -190,3 +190,33 @@ def test_local_edits_are_stored_before_network_input_is_applied() -> None:
     engine.receive("evil", _message_with([_chunk(b"\x10" + b"\xff" * 40)]))
     engine.reload()  # what a failed apply does; the edit must have been stored first
     assert _value(engine.doc, "local") == "unsaved"
+
+
+def test_v2_messages_packing_several_changes_in_one_entry_are_accepted() -> None:
+    """The Rust core packs a catch-up's changes back to back in one entry of a v2 message."""
+    from automerge import core as am
+
+    from goalsync.repo.syncmsg import inspect_sync_message
+
+    a = am.Document()
+    with a.transaction() as tx:
+        m = tx.put_object(am.ROOT, "g", am.ObjType.Map)
+    b = a.fork()
+    b.set_actor(am.random_actor_id())
+    for i in range(3):
+        with a.transaction() as tx:
+            tx.put(m, f"k{i}", am.ScalarType.Str, "v" * 50)
+    sa, sb = am.SyncState(), am.SyncState()
+    seen_v2_with_changes = False
+    for _ in range(6):
+        out = a.generate_sync_message(sa)
+        if out is not None:
+            data = out.encode()
+            info = inspect_sync_message(data)
+            seen_v2_with_changes |= data[0] == 0x43 and bool(info.change_chunks)
+            b.receive_sync_message(sb, am.Message.decode(data))
+        back = b.generate_sync_message(sb)
+        if back is not None:
+            a.receive_sync_message(sa, am.Message.decode(back.encode()))
+    assert seen_v2_with_changes
+    assert b.get_heads() == a.get_heads()

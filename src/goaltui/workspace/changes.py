@@ -17,7 +17,9 @@ from goaltui.model.schema import COLLECTIONS
 __all__ = ["TouchedRecords", "touched_records"]
 
 _KEY = re.compile(r'Map\("((?:[^"\\]|\\.)*)"\)')
-_ACTION_KEY = re.compile(r'^(?:PutMap|DeleteMap) \{ key: "((?:[^"\\]|\\.)*)"')
+_ACTION_KEY = re.compile(
+    r'^(?:(?:PutMap|DeleteMap) \{ key: |Conflict \{ prop: Map\()"((?:[^"\\]|\\.)*)"'
+)
 _SPLIT = "], action: "
 
 
@@ -27,7 +29,7 @@ class TouchedRecords:
 
     records: set[tuple[str, str]] = field(default_factory=set)
     everything: bool = False
-    conflicts: bool = False
+    conflicts: set[tuple[str, str, str]] = field(default_factory=set)  # collection, id, field
 
 
 def _keys_of(patch_text: str) -> list[str] | None:
@@ -59,8 +61,6 @@ def touched_records(patches: Iterable[object]) -> TouchedRecords:
     out = TouchedRecords()
     for patch in patches:
         text = repr(patch)
-        if "conflict: true" in text:
-            out.conflicts = True
         keys = _keys_of(text)
         if keys is None:
             out.everything = True
@@ -70,4 +70,16 @@ def touched_records(patches: Iterable[object]) -> TouchedRecords:
             out.everything = True
         elif isinstance(record, tuple):
             out.records.add(record)
+            if "conflict: true" in text or "action: Conflict {" in text:
+                conflict = _conflicted_field(record, keys)
+                if conflict:
+                    out.conflicts.add(conflict)
     return out
+
+
+def _conflicted_field(record: tuple[str, str], keys: list[str]) -> tuple[str, str, str] | None:
+    """(collection, id, top-level field) of a conflicting write inside ``record``."""
+    depth = {"strategy": 1, "values": 3}.get(record[0], 2)
+    if len(keys) <= depth:
+        return None
+    return (record[0], record[1], keys[depth])

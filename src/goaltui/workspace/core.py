@@ -29,6 +29,7 @@ from goaltui.workspace.codec import (
     write_fields,
 )
 from goaltui.workspace.config import WorkspaceConfig
+from goaltui.workspace.conflicts import Conflict, ConflictLog, find_conflicts
 from goaltui.workspace.history import HistoryEntry, read_history, write_history
 from goaltui.workspace.ids import new_id
 from goaltui.workspace.undo import UndoEntry, UndoStack, previous_values
@@ -49,6 +50,7 @@ class WorkspaceChange:
     records: tuple[tuple[str, str], ...]
     origin: str  # "local" (this process), "disk" (another process), "sync"
     everything: bool = False
+    conflicts: int = 0  # fields written concurrently, now in the conflict list
 
 
 W = TypeVar("W", bound="Workspace")
@@ -91,6 +93,20 @@ class Workspace:
         if not ws._doc.get_heads():
             ws._initialise()
         return ws
+
+    @classmethod
+    def attach(cls, paths: WorkspacePaths, document_id: str) -> None:
+        """Set up the local files of a workspace whose document will come from a peer.
+
+        Writes nothing to the document: a sync must bring it before ``open``.
+        """
+        if not valid_workspace_name(paths.name):
+            raise StorageProblem(f"{paths.name!r} is not a valid workspace name")
+        if paths.exists():
+            raise WorkspaceExists(f"workspace {paths.name!r} already exists in {paths.data_dir}")
+        ensure_private_dir(paths.dir)
+        ensure_private_dir(paths.repo)
+        WorkspaceConfig(document_id=document_id).save(paths.config)
 
     @classmethod
     def open(cls: type[W], paths: WorkspacePaths) -> W:
@@ -425,9 +441,45 @@ class Workspace:
             self._mirror_rebuild()
         else:
             self._mirror_apply(sorted(touched.records))
-        change = WorkspaceChange("merge", tuple(sorted(touched.records)), origin, touched.everything)
+        found = []
+        if touched.conflicts:
+            found = find_conflicts(self._doc, touched.conflicts, self._actor_names(), now_instant())
+            ConflictLog.load(self.paths.conflicts).add(found)
+        change = WorkspaceChange(
+            "merge", tuple(sorted(touched.records)), origin, touched.everything, len(found)
+        )
         self._notify(change)
         return change
+
+    def _actor_names(self) -> dict[str, str]:
+        """Device (actor hex) → the name of the person who used it, from the history."""
+        people = {p.id: p.title for p in self.records("people", include_archived=True)}
+        names: dict[str, str] = {}
+        for entry in self.history():
+            if entry.author and entry.author in people:
+                names[entry.actor] = people[entry.author]
+        return names
+
+    def conflicts(self) -> list[Conflict]:
+        """Unsettled concurrent writes found by merges (local list, oldest first)."""
+        return list(ConflictLog.load(self.paths.conflicts).items)
+
+    def resolve_conflict(self, conflict_id: str, value: Any) -> Conflict:
+        """Settle a conflict by writing ``value`` (one of the competing ones, or new)."""
+        log = ConflictLog.load(self.paths.conflicts)
+        matches = log.find(conflict_id)
+        if len(matches) != 1:
+            raise NotFound(
+                f"no conflict {conflict_id!r}" if not matches
+                else f"{conflict_id!r} matches {len(matches)} conflicts: type more of its id"
+            )
+        conflict = matches[0]
+        if conflict.collection == STRATEGY_ID:
+            self.set_strategy({conflict.field: value})
+        else:
+            self.edit(conflict.record, {conflict.field: value})
+        log.remove(conflict.id)
+        return conflict
 
     def compact(self) -> None:
         """Write a snapshot and drop the chunks it covers (safe with other processes)."""

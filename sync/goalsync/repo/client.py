@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -93,11 +93,13 @@ class SyncClient:
         join_attempts: int = 5,
         max_size: int = MAX_FRAME,
         on_change: ChangeListener | None = None,
+        docs: Mapping[str, DocSync] | None = None,
     ) -> None:
         if not url.startswith(("ws://", "wss://")):
             raise SyncError(f"{url!r} is not a WebSocket URL; use ws://host:port or wss://…")
         self.url = url
         self.docs = {doc_id: DocSync(doc_id, store, actor_id=actor_id) for doc_id in doc_ids}
+        self.docs.update(docs or {})
         self.status = StatusTracker()
         self.summary = SyncSummary()
         self.peer_id = _new_peer_id()

@@ -73,6 +73,27 @@ class DocSync:
         self._peers: dict[str, _Peer] = {}
         self.doc, self._known, self._saved = self._load()
 
+    @classmethod
+    def adopt(
+        cls, doc_id: str, store: DocumentStore, doc: am.Document, known: set[StorageKey]
+    ) -> DocSync:
+        """Sync a document an application already holds, sharing its ``known`` chunk set.
+
+        The owner keeps persisting its own edits; it calls :meth:`mark_saved` after
+        each, so that they are not stored twice. Changes received are stored here.
+        """
+        self = cls.__new__(cls)
+        validate_document_id(doc_id)
+        self.doc_id, self.store, self.actor_id = doc_id, store, doc.get_actor()
+        self.problems = []
+        self._peers = {}
+        self.doc, self._known, self._saved = doc, known, tuple(doc.get_heads())
+        return self
+
+    def mark_saved(self) -> None:
+        """The owner stored everything up to the current heads itself."""
+        self._saved = self.heads
+
     def _load(self) -> tuple[am.Document, set[StorageKey], Heads]:
         if self.store.exists(self.doc_id):
             loaded = self.store.load(self.doc_id, self.actor_id)

@@ -62,21 +62,35 @@ class _Cursor:
         return tuple(raw[i : i + HASH] for i in range(0, len(raw), HASH))
 
 
-def _check_chunk(chunk: bytes, index: int) -> int:
-    if len(chunk) < 10 or not chunk.startswith(MAGIC):
+def _check_one(entry: bytes, pos: int, index: int) -> tuple[int, int]:
+    """Check the chunk at ``pos`` of an entry; returns (its kind, where the next one starts)."""
+    if len(entry) - pos < 10 or entry[pos : pos + 4] != MAGIC:
         raise RejectedMessage(f"sync message: change {index} is not an Automerge chunk")
-    kind = chunk[8]
+    kind = entry[pos + 8]
     try:
-        length, body_start = read_uleb(chunk, 9)
+        length, body_start = read_uleb(entry, pos + 9)
     except CorruptData:
         raise RejectedMessage(f"sync message: change {index} has a bad length") from None
-    if body_start + length != len(chunk):
+    end = body_start + length
+    if end > len(entry):
         raise RejectedMessage(f"sync message: change {index} length does not match its header")
     if kind in (CHUNK_DOCUMENT, CHUNK_CHANGE):
-        if hashlib.sha256(chunk[8:]).digest()[:4] != chunk[4:8]:
+        if hashlib.sha256(entry[pos + 8 : end]).digest()[:4] != entry[pos + 4 : pos + 8]:
             raise RejectedMessage(f"sync message: change {index} fails its checksum")
     elif kind != CHUNK_COMPRESSED:
         raise RejectedMessage(f"sync message: change {index} has unknown chunk type {kind}")
+    return kind, end
+
+
+def _check_chunk(chunk: bytes, index: int) -> int:
+    """Check every chunk of one entry of a message's changes; returns the first one's kind.
+
+    A v2 message (0x43) may pack several change chunks back to back in one entry
+    (seen from the Rust core); a v1 entry holds exactly one.
+    """
+    kind, pos = _check_one(chunk, 0, index)
+    while pos < len(chunk):
+        _, pos = _check_one(chunk, pos, index)
     return kind
 
 

@@ -1,0 +1,122 @@
+"""Syncing an open Workspace with a relay or a peer (automerge-repo protocol).
+
+The workspace's own document is handed to goalsync's engine (``DocSync.adopt``),
+so a sync never loads the document a second time; changes that arrive are
+stored durably by the engine, then mirrored and checked for conflicts here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from goalsync.repo.client import SyncClient, SyncSummary
+from goalsync.repo.docsync import DocSync
+from goalsync.storage import DocumentStore, FileChunkStore
+from goaltui.errors import GoaltuiError
+from goaltui.paths import WorkspacePaths
+from goaltui.workspace.core import Workspace, WorkspaceChange
+
+__all__ = ["SyncFailed", "fetch", "sync_once", "watch"]
+
+POLL_SECONDS = 0.5
+
+
+class SyncFailed(GoaltuiError):
+    """The relay or peer could not be reached, refused us, or did not have the workspace."""
+
+    title = "Sync failed"
+
+
+def _engine(ws: Workspace) -> DocSync:
+    return DocSync.adopt(ws.doc_id, ws._store, ws._doc, ws._known)
+
+
+def _settle(ws: Workspace, engine: DocSync, before: list[bytes]) -> WorkspaceChange | None:
+    """After the engine applied remote changes: mirror them, find conflicts."""
+    if engine.doc is not ws._doc:  # the engine reloaded after a failed apply
+        ws._load()
+        ws._mirror_rebuild()
+        return None
+    if ws._doc.get_heads() == before:
+        return None
+    return ws.absorb(before, origin="sync")
+
+
+async def sync_once(
+    ws: Workspace, url: str, token: str | None, *, timeout: float = 60.0
+) -> tuple[SyncSummary, int]:
+    """Sync until both sides agree; returns the summary and how many conflicts were found."""
+    from goalsync.repo.client import SyncError
+
+    ws.refresh()
+    engine = _engine(ws)
+    before = ws._doc.get_heads()
+    client = SyncClient(url, ws._store, [], token=token, docs={ws.doc_id: engine})
+    try:
+        summary = await client.sync_once(timeout=timeout)
+    except SyncError as exc:
+        raise SyncFailed(str(exc)) from None
+    change = _settle(ws, engine, before)
+    return summary, change.conflicts if change else 0
+
+
+async def watch(
+    ws: Workspace,
+    url: str,
+    token: str | None,
+    *,
+    stop: asyncio.Event | None = None,
+    report: Callable[[str], None] = lambda line: None,
+) -> None:
+    """Stay connected: push local edits (this or other processes'), apply remote ones."""
+    from goalsync.repo.client import SyncRefused
+
+    stop = stop or asyncio.Event()
+    engine = _engine(ws)
+    last = ws._doc.get_heads()
+
+    def remote_changed(_doc_id: str, _heads: object) -> None:
+        nonlocal last
+        change = _settle(ws, engine, last)
+        last = ws._doc.get_heads()
+        if change is not None:
+            report(f"received changes to {len(change.records)} record(s)"
+                   + (f"; {change.conflicts} conflict(s)" if change.conflicts else ""))
+
+    client = SyncClient(url, ws._store, [], token=token, docs={ws.doc_id: engine},
+                        on_change=remote_changed)
+    client.status.subscribe(lambda state, detail: report(f"{state.value}{': ' + detail if detail else ''}"))
+    runner = asyncio.ensure_future(client.run(stop))
+    try:
+        while not runner.done():
+            await asyncio.wait({runner}, timeout=POLL_SECONDS)
+            if ws.refresh():
+                last = ws._doc.get_heads()
+                engine.mark_saved()
+                await client.local_changed(ws.doc_id)
+    finally:
+        stop.set()
+        try:
+            await runner
+        except SyncRefused as exc:
+            raise SyncFailed(str(exc)) from None
+
+
+async def fetch(paths: WorkspacePaths, url: str, token: str | None, *, timeout: float = 60.0) -> None:
+    """Bring a shared workspace's document into a freshly attached workspace."""
+    from goalsync.repo.client import SyncError
+    from goaltui.workspace.config import WorkspaceConfig
+
+    doc_id = WorkspaceConfig.load(paths.config).document_id
+    store = DocumentStore(FileChunkStore(paths.repo))
+    client = SyncClient(url, store, [doc_id], token=token)
+    try:
+        summary = await client.sync_once(timeout=timeout)
+    except SyncError as exc:
+        raise SyncFailed(str(exc)) from None
+    if doc_id in summary.unavailable or not store.exists(doc_id):
+        raise SyncFailed(
+            f"{url} does not have that workspace (or this token may not read it); "
+            "check the automerge: URL with whoever shared it"
+        )
