@@ -81,6 +81,7 @@ class Backend:
         direct = _DirectWriter(paths, emit)
         if not engine or not _engine_available():
             backend = cls(paths, fresh_reader(paths, direct.workspace), direct)
+            direct.seen(backend.reader.state())
             holder.append(backend)
             return backend
         reader = _reader_if_fresh(paths)
@@ -212,6 +213,10 @@ class _DirectWriter:
                 return None
             self._reader = MirrorReader(self._paths.mirror)
         return self._reader.state()
+
+    def seen(self, state: str | None) -> None:
+        """The mirror state the UI has already shown."""
+        self._seen_state = state
 
     def poll(self) -> None:
         state = self._mirror_state()

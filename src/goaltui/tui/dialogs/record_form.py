@@ -89,7 +89,7 @@ class RecordForm(ModalScreen[Any]):
         with Vertical(id="form-box"):
             yield Label(self.form_title, id="form-title", markup=False)
             yield Static("", id="form-error", markup=False)
-            with VerticalScroll(id="form-fields"):
+            with VerticalScroll(id="form-fields", can_focus=False):
                 for f in self.fields:
                     label = f.name.replace("_", " ") + (" *" if f.required else "")
                     yield Label(label, classes="field-label", markup=False)
@@ -98,6 +98,10 @@ class RecordForm(ModalScreen[Any]):
             with Horizontal(id="form-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self._focus_field(self.fields[0])
 
     def _widgets(self, f: Field) -> ComposeResult:
         value = self.values.get(f.name)
@@ -165,6 +169,13 @@ class RecordForm(ModalScreen[Any]):
                     out[f.name] = value
             elif value is not None:
                 out[f.name] = value
+        if not self.editing:
+            bad = {p.field for p in problems}
+            problems += [
+                Problem(f.name, "is required")
+                for f in self.fields
+                if f.required and f.name not in out and f.name not in bad
+            ]
         if problems:
             raise ValidationError(problems)
         return out
