@@ -1,24 +1,27 @@
-"""The relay's authorization hook: who may connect, and which documents they may sync.
+"""The relay's authorization hooks: who may connect, and which documents they may sync.
 
-Token checks and access lists plug in here later; the relay asks at the WebSocket
-upgrade and again for every document a peer touches, and answers "denied" exactly
-like "missing" (``doc-unavailable``) so ids cannot be probed.
+The relay asks at the WebSocket upgrade and again for every document a peer touches,
+and answers "denied" exactly like "missing" (``doc-unavailable``) so ids cannot be
+probed. An authorizer that also implements :class:`Ownership` is told when a peer is
+about to store a new document, can refuse it (a quota), and can withdraw a connected
+principal (a revoked token).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-__all__ = ["AllowAll", "Authorizer", "Principal"]
+__all__ = ["AllowAll", "Authorizer", "Ownership", "Principal"]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a connection authenticated as."""
+    """Who a connection authenticated as: a device (token) name and its team."""
 
     name: str
+    team: str | None = None
 
 
 class Authorizer(Protocol):
@@ -30,6 +33,24 @@ class Authorizer(Protocol):
 
     def may_access(self, principal: Principal, doc_id: str) -> bool:
         """True if ``principal`` may read and write document ``doc_id``."""
+        ...
+
+
+@runtime_checkable
+class Ownership(Protocol):
+    """Optional: documents belong to whoever stores them first."""
+
+    def claim(self, principal: Principal, doc_id: str) -> bool:
+        """Before ``principal`` stores content in ``doc_id``: True if it may (it then owns
+        the document unless it already had an owner it may access), False to refuse."""
+        ...
+
+    def release(self, principal: Principal, doc_id: str) -> None:
+        """Undo a claim whose document got no content after all."""
+        ...
+
+    def still_valid(self, principal: Principal) -> bool:
+        """False once the principal's credentials were revoked."""
         ...
 
 

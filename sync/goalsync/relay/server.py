@@ -2,19 +2,20 @@
 
 It stores every document it is sent, serves documents by id, and pushes live
 changes to every peer that has a document open. It never trusts a client: each
-frame is validated, a malformed one closes only that socket, and authorization
-is asked at the upgrade and per document.
+frame is validated, a malformed one closes only that socket, each connection is
+held to :class:`RelayLimits`, and authorization is asked at the upgrade and per
+document. Every change is stored durably before it is acknowledged or forwarded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import itertools
 import logging
 import socket
-from dataclasses import dataclass, field
+import ssl as ssl_module
+import weakref
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from types import TracebackType
 
@@ -26,40 +27,43 @@ from websockets.http11 import Response as HttpResponse
 from goalsync.protocol.cbor import ProtocolError
 from goalsync.protocol.messages import (
     PROTOCOL_VERSION,
-    DocUnavailable,
-    Ephemeral,
     Error,
     Join,
-    Leave,
     Message,
     Peer,
     PeerMetadata,
-    Request,
-    Sync,
     UnknownMessageType,
     decode,
     encode,
 )
-from goalsync.repo.docsync import DocSync
-from goalsync.repo.syncmsg import RejectedMessage
 from goalsync.storage import DocumentStore, storage_id
 
-from .auth import AllowAll, Authorizer, Principal
+from .auth import AllowAll, Authorizer, Ownership, Principal
+from .documents import IGNORED, DocumentRouter
+from .limits import RelayLimits, TokenBucket
+from .logs import websockets_logger
 
-__all__ = ["Relay"]
+__all__ = ["BANNER", "MAX_FRAME", "Relay", "RelayLimits"]
 
 log = logging.getLogger(__name__)
 
-MAX_FRAME = 128 * 1024 * 1024
+MAX_FRAME = RelayLimits().max_frame
+BANNER = "goaltui relay: an automerge-repo sync server. Connect with a WebSocket client.\n"
 
 
 @dataclass(eq=False)
-class _Conn:
+class Conn:
+    """One joined connection."""
+
     ws: ServerConnection
     peer_id: str
     key: str  # unique per connection: sync states are never shared by two sockets
     principal: Principal
+    bucket: TokenBucket
     docs: set[str] = field(default_factory=set)
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.ws.close(code, reason)
 
 
 class Relay:
@@ -77,24 +81,32 @@ class Relay:
         host: str = "127.0.0.1",
         port: int = 0,
         peer_id: str | None = None,
-        max_size: int = MAX_FRAME,
-        join_timeout: float = 10.0,
+        max_size: int | None = None,
+        join_timeout: float | None = None,
+        limits: RelayLimits | None = None,
+        ssl: ssl_module.SSLContext | None = None,
     ) -> None:
+        limits = limits or RelayLimits()
+        if max_size is not None:
+            limits = replace(limits, max_frame=max_size)
+        if join_timeout is not None:
+            limits = replace(limits, join_timeout=join_timeout)
+        self.limits = limits
         self.store = store
         self.storage_id = storage_id(store.chunks)
         self.peer_id = peer_id or f"goalsync-relay-{socket.gethostname()}"
         self.authorizer: Authorizer = authorizer or AllowAll()
+        self.ownership = self.authorizer if isinstance(self.authorizer, Ownership) else None
         self.host, self.port = host, port
-        self.max_size = max_size
-        self.join_timeout = join_timeout
+        self.ssl = ssl
+        self.router = DocumentRouter(self)
         self._server: Server | None = None
-        self._principals: dict[ServerConnection, Principal] = {}
-        self._by_peer: dict[str, _Conn] = {}
-        self._conns: dict[str, _Conn] = {}
-        self._docs: dict[str, DocSync] = {}
-        self._doc_peers: dict[str, set[str]] = {}
-        self._ephemeral_seen: dict[tuple[str, str], int] = {}
-        self._serial = itertools.count(1)
+        self._recheck: asyncio.Task[None] | None = None
+        self._principals: weakref.WeakKeyDictionary[ServerConnection, Principal] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._by_peer: dict[str, Conn] = {}
+        self._serial = 0
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -104,13 +116,28 @@ class Relay:
             self._handler,
             self.host,
             self.port,
-            max_size=self.max_size,
-            process_request=self._authenticate,
+            max_size=self.limits.max_frame,
+            process_request=self._process_request,
+            ssl=self.ssl,
+            compression=None,
+            ping_interval=self.limits.ping_interval,
+            ping_timeout=self.limits.ping_interval,
+            logger=websockets_logger(),
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        if self.ownership is not None:
+            self._recheck = asyncio.create_task(self._recheck_tokens())
 
     async def stop(self) -> None:
-        """Close every connection and stop listening."""
+        """Stop accepting, close every connection, and wait for their handlers to finish.
+
+        A change is stored before it is acknowledged, so nothing acknowledged is lost.
+        """
+        if self._recheck is not None:
+            self._recheck.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recheck
+            self._recheck = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -130,8 +157,9 @@ class Relay:
 
     @property
     def url(self) -> str:
-        """The ws:// URL clients connect to."""
-        return f"ws://{self.host}:{self.port}"
+        """The ws:// (or wss:// with TLS) URL clients connect to."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'wss' if self.ssl else 'ws'}://{host}:{self.port}"
 
     @property
     def connected_peers(self) -> list[str]:
@@ -140,11 +168,13 @@ class Relay:
 
     # -- connections -------------------------------------------------------------------
 
-    def _authenticate(self, ws: ServerConnection, request: HttpRequest) -> HttpResponse | None:
+    def _process_request(self, ws: ServerConnection, request: HttpRequest) -> HttpResponse | None:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return ws.respond(HTTPStatus.OK, BANNER)
         headers = {k.lower(): v for k, v in request.headers.raw_items()}
         principal = self.authorizer.authenticate(request.path, headers)
         if principal is None:
-            return ws.respond(HTTPStatus.UNAUTHORIZED, "authentication required\n")
+            return ws.respond(HTTPStatus.UNAUTHORIZED, "a valid device token is required\n")
         self._principals[ws] = principal
         return None
 
@@ -153,30 +183,68 @@ class Relay:
         if principal is None:
             await ws.close(1008, "not authenticated")
             return
+        bucket = TokenBucket(self.limits.rate, self.limits.burst)
         try:
-            conn = await asyncio.wait_for(self._await_join(ws, principal), self.join_timeout)
-        except (asyncio.TimeoutError, ConnectionClosed):
-            await ws.close(1008, "no join")
+            async with asyncio.timeout(self.limits.join_timeout):
+                conn = await self._await_join(ws, principal, bucket)
+        except TimeoutError:
+            log.info(
+                "closing a connection of %r: no join within %gs",
+                principal.name,
+                self.limits.join_timeout,
+            )
+            await ws.close(1008, f"no join within {self.limits.join_timeout:g} s")
+            return
+        except ConnectionClosed:
             return
         if conn is None:
             return
         try:
-            async for frame in ws:
-                if not await self._on_frame(conn, frame):
-                    break
+            await self._serve(conn)
         except ConnectionClosed:
             pass
         finally:
             self._drop(conn)
             await ws.close()
 
-    async def _await_join(self, ws: ServerConnection, principal: Principal) -> _Conn | None:
+    async def _serve(self, conn: Conn) -> None:
+        idle = self.limits.idle_timeout
         while True:
-            msg = await self._read(ws, await ws.recv())
+            try:
+                async with asyncio.timeout(idle):
+                    frame = await conn.ws.recv()
+            except TimeoutError:
+                log.info(
+                    "closing idle peer %s (%r) after %gs", conn.peer_id, conn.principal.name, idle
+                )
+                await conn.close(1001, f"idle for {idle:g} s")
+                return
+            if not conn.bucket.take():
+                await self._flooded(conn.ws, conn.principal)
+                return
+            msg = await self._read(conn.ws, frame)
+            if msg is None or not await self.router.on_message(conn, msg):
+                return
+
+    async def _flooded(self, ws: ServerConnection, principal: Principal) -> None:
+        log.warning(
+            "closing a connection of %r: over %g messages/s", principal.name, self.limits.rate
+        )
+        await ws.close(1008, "message rate limit exceeded")
+
+    async def _await_join(
+        self, ws: ServerConnection, principal: Principal, bucket: TokenBucket
+    ) -> Conn | None:
+        while True:
+            frame = await ws.recv()
+            if not bucket.take():
+                await self._flooded(ws, principal)
+                return None
+            msg = await self._read(ws, frame)
             if msg is None:
                 return None
             if isinstance(msg, Join):
-                return await self._accept(ws, principal, msg)
+                return await self._accept(ws, principal, bucket, msg)
             # rule 2: anything before join is dropped
 
     async def _read(self, ws: ServerConnection, frame: str | bytes) -> Message | None:
@@ -185,114 +253,66 @@ class Relay:
             await ws.close(1003, "binary frames only")
             return None
         try:
-            return decode(frame, max_size=self.max_size)
+            return decode(frame, max_size=self.limits.max_frame)
         except UnknownMessageType:
-            return _IGNORED
+            return IGNORED
         except ProtocolError as exc:
             log.info("closing a connection after a malformed frame: %s", exc)
             await ws.close(1007, "malformed frame")
             return None
 
-    async def _accept(self, ws: ServerConnection, principal: Principal, join: Join) -> _Conn | None:
+    async def _accept(
+        self, ws: ServerConnection, principal: Principal, bucket: TokenBucket, join: Join
+    ) -> Conn | None:
         versions = join.supported_protocol_versions or (PROTOCOL_VERSION,)
         if PROTOCOL_VERSION not in versions:
-            error = Error(self.peer_id, join.sender_id, "unsupported protocol version")
-            await self._send(ws, error)
+            await self.send(ws, Error(self.peer_id, join.sender_id, "unsupported protocol version"))
             await ws.close()
             return None
         old = self._by_peer.get(join.sender_id)
+        if old is not None and old.principal != principal:
+            log.warning(
+                "refused %r: peer id %s belongs to another device's connection",
+                principal.name,
+                join.sender_id,
+            )
+            await self.send(ws, Error(self.peer_id, join.sender_id, "peer id in use"))
+            await ws.close(1008, "peer id in use")
+            return None
         if old is not None:
             self._drop(old)
-            await old.ws.close(1000, "replaced by a newer connection with the same peer id")
-        conn = _Conn(ws, join.sender_id, f"{join.sender_id}#{next(self._serial)}", principal)
+            await old.close(1000, "replaced by a newer connection with the same peer id")
+        self._serial += 1
+        key = f"{join.sender_id}#{self._serial}"
+        conn = Conn(ws, join.sender_id, key, principal, bucket)
         self._by_peer[conn.peer_id] = conn
-        self._conns[conn.key] = conn
+        self.router.conns[conn.key] = conn
+        log.info("peer %s joined as %r", conn.peer_id, principal.name)
         meta = PeerMetadata(self.storage_id, False)
-        await self._send(ws, Peer(self.peer_id, conn.peer_id, meta, PROTOCOL_VERSION))
+        await self.send(ws, Peer(self.peer_id, conn.peer_id, meta, PROTOCOL_VERSION))
         return conn
 
-    def _drop(self, conn: _Conn) -> None:
+    def _drop(self, conn: Conn) -> None:
         """Rule 5: forget the peer everywhere (idempotent)."""
-        if self._conns.pop(conn.key, None) is None:
+        if not self.router.forget(conn):
             return
         if self._by_peer.get(conn.peer_id) is conn:
             del self._by_peer[conn.peer_id]
-        for doc_id in conn.docs:
-            peers = self._doc_peers.get(doc_id, set())
-            peers.discard(conn.key)
-            doc = self._docs.get(doc_id)
-            if doc is not None:
-                doc.remove_peer(conn.key)
-            if not peers:
-                self._doc_peers.pop(doc_id, None)
-                self._docs.pop(doc_id, None)  # durable already; reload on next use
-        for key in [k for k in self._ephemeral_seen if k[0] == conn.peer_id]:
-            del self._ephemeral_seen[key]
 
-    # -- messages ----------------------------------------------------------------------
+    async def _recheck_tokens(self) -> None:
+        """Close connections whose token was revoked since they connected."""
+        assert self.ownership is not None
+        while True:
+            await asyncio.sleep(self.limits.recheck_interval)
+            for conn in list(self.router.conns.values()):
+                if not self.ownership.still_valid(conn.principal):
+                    log.info(
+                        "closing peer %s: token %r was revoked", conn.peer_id, conn.principal.name
+                    )
+                    self._drop(conn)
+                    await conn.close(1008, "token revoked")
 
-    async def _on_frame(self, conn: _Conn, frame: str | bytes) -> bool:
-        """Handle one frame; False when the connection must end."""
-        msg = await self._read(conn.ws, frame)
-        if msg is None:
-            return False
-        if msg is _IGNORED or getattr(msg, "sender_id", None) != conn.peer_id:
-            return True  # rule 2, and unknown types
-        if isinstance(msg, (Sync, Request)):
-            await self._on_sync(conn, msg)
-        elif isinstance(msg, Ephemeral):
-            await self._on_ephemeral(conn, msg)
-        elif isinstance(msg, Leave):
-            return False
-        return True  # rule 6: gossip and the rest are ignored
-
-    def _doc(self, doc_id: str) -> DocSync:
-        doc = self._docs.get(doc_id)
-        if doc is None:
-            doc = self._docs[doc_id] = DocSync(doc_id, self.store)
-        return doc
-
-    async def _on_sync(self, conn: _Conn, msg: Sync | Request) -> None:
-        doc_id = msg.document_id
-        if not self.authorizer.may_access(conn.principal, doc_id):
-            await self._send(conn.ws, DocUnavailable(self.peer_id, conn.peer_id, doc_id))
-            return
-        doc = self._doc(doc_id)
-        conn.docs.add(doc_id)
-        self._doc_peers.setdefault(doc_id, set()).add(conn.key)
-        try:
-            result = doc.receive(conn.key, msg.data)
-        except RejectedMessage as exc:
-            log.info("rejected a sync message from %s for %s: %s", conn.peer_id, doc_id, exc)
-            return
-        if isinstance(msg, Request) and not doc.heads:
-            await self._send(conn.ws, DocUnavailable(self.peer_id, conn.peer_id, doc_id))
-            return
-        await self._sync_to(conn, doc_id, doc)
-        if result.changed:
-            for key in sorted(self._doc_peers.get(doc_id, set()) - {conn.key}):
-                other = self._conns.get(key)
-                if other is not None:
-                    await self._sync_to(other, doc_id, doc)
-
-    async def _sync_to(self, conn: _Conn, doc_id: str, doc: DocSync) -> None:
-        data = doc.generate(conn.key)
-        if data is not None:
-            await self._send(conn.ws, Sync(self.peer_id, conn.peer_id, doc_id, data))
-
-    async def _on_ephemeral(self, conn: _Conn, msg: Ephemeral) -> None:
-        seen_key = (msg.sender_id, msg.session_id)
-        if msg.count <= self._ephemeral_seen.get(seen_key, -1):
-            return
-        self._ephemeral_seen[seen_key] = msg.count
-        for key in sorted(self._doc_peers.get(msg.document_id, set()) - {conn.key}):
-            other = self._conns.get(key)
-            if other is not None:
-                await self._send(other.ws, dataclasses.replace(msg, target_id=other.peer_id))
-
-    async def _send(self, ws: ServerConnection, msg: Message) -> None:
+    async def send(self, ws: ServerConnection, msg: Message) -> None:
+        """Send one message; a socket that closed meanwhile is not an error."""
         with contextlib.suppress(ConnectionClosed):
             await ws.send(encode(msg))
-
-
-_IGNORED = Leave("(ignored)")  # sentinel: a well-formed message of an unknown type

@@ -1,0 +1,169 @@
+"""Routing of sync and ephemeral messages between the relay's peers, per document.
+
+Ownership is settled before content is stored: a peer that is about to store the
+first content of a document claims it for its team (and may be refused, e.g. over
+its quota), and only peers allowed to access a document are ever sent anything
+about it. "Denied" and "missing" get the same ``doc-unavailable``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING
+
+from goalsync.protocol.messages import (
+    DocUnavailable,
+    Ephemeral,
+    Leave,
+    Message,
+    Request,
+    Sync,
+)
+from goalsync.repo.docsync import DocSync
+from goalsync.repo.syncmsg import RejectedMessage, inspect_sync_message
+
+if TYPE_CHECKING:
+    from .server import Conn, Relay
+
+__all__ = ["IGNORED", "DocumentRouter"]
+
+log = logging.getLogger(__name__)
+
+IGNORED = Leave("(ignored)")  # sentinel: a well-formed message of an unknown type
+
+
+class DocumentRouter:
+    """The open documents, who has each open, and the messages between them."""
+
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+        self.conns: dict[str, Conn] = {}
+        self.docs: dict[str, DocSync] = {}
+        self.doc_peers: dict[str, set[str]] = {}
+        self.ephemeral_seen: dict[tuple[str, str], int] = {}
+
+    def forget(self, conn: Conn) -> bool:
+        """Remove the peer from every document; False if it was already gone."""
+        if self.conns.pop(conn.key, None) is None:
+            return False
+        for doc_id in conn.docs:
+            peers = self.doc_peers.get(doc_id, set())
+            peers.discard(conn.key)
+            doc = self.docs.get(doc_id)
+            if doc is not None:
+                doc.remove_peer(conn.key)
+            if not peers:
+                self.doc_peers.pop(doc_id, None)
+                self.docs.pop(doc_id, None)  # durable already; reload on next use
+        for key in [k for k in self.ephemeral_seen if k[0] == conn.peer_id]:
+            del self.ephemeral_seen[key]
+        return True
+
+    async def on_message(self, conn: Conn, msg: Message) -> bool:
+        """Handle one decoded message; False when the connection must end."""
+        if msg is IGNORED or getattr(msg, "sender_id", None) != conn.peer_id:
+            return True  # rule 2, and unknown types
+        if isinstance(msg, (Sync, Request)):
+            await self._on_sync(conn, msg)
+        elif isinstance(msg, Ephemeral):
+            await self._on_ephemeral(conn, msg)
+        elif isinstance(msg, Leave):
+            return False
+        return True  # rule 6: gossip and the rest are ignored
+
+    def _doc(self, doc_id: str) -> DocSync:
+        doc = self.docs.get(doc_id)
+        if doc is None:
+            doc = self.docs[doc_id] = DocSync(doc_id, self.relay.store)
+        return doc
+
+    def _may_access(self, conn: Conn, doc_id: str) -> bool:
+        return self.relay.authorizer.may_access(conn.principal, doc_id)
+
+    async def _unavailable(self, conn: Conn, doc_id: str) -> None:
+        relay = self.relay
+        await relay.send(conn.ws, DocUnavailable(relay.peer_id, conn.peer_id, doc_id))
+
+    def _claim(self, conn: Conn, doc: DocSync, data: bytes) -> bool | None:
+        """Settle ownership before ``data`` is applied: None if no claim was needed or
+        made, True if this message made a new claim, False if storing is refused."""
+        ownership = self.relay.ownership
+        if ownership is None:
+            return None
+        if doc.heads:  # content already stored: (re)confirm the owner, legacy data included
+            return None if ownership.claim(conn.principal, doc.doc_id) else False
+        try:
+            carries = inspect_sync_message(data).change_chunks > 0
+        except RejectedMessage:
+            return None  # receive() rejects and logs it
+        if not carries:
+            return None
+        return bool(ownership.claim(conn.principal, doc.doc_id))
+
+    async def _on_sync(self, conn: Conn, msg: Sync | Request) -> None:
+        doc_id = msg.document_id
+        if not self._may_access(conn, doc_id):
+            await self._unavailable(conn, doc_id)
+            return
+        doc = self._doc(doc_id)
+        claimed = self._claim(conn, doc, msg.data)
+        if claimed is False:
+            await self._unavailable(conn, doc_id)
+            self._close_doc_if_unused(doc_id)
+            return
+        conn.docs.add(doc_id)
+        self.doc_peers.setdefault(doc_id, set()).add(conn.key)
+        try:
+            result = doc.receive(conn.key, msg.data)
+        except RejectedMessage as exc:
+            log.info("rejected a sync message from %s for %s: %s", conn.peer_id, doc_id, exc)
+            return
+        finally:
+            if claimed and not doc.heads and self.relay.ownership is not None:
+                self.relay.ownership.release(conn.principal, doc_id)
+        if isinstance(msg, Request) and not doc.heads:
+            await self._unavailable(conn, doc_id)
+            return
+        await self._sync_to(conn, doc_id, doc)
+        if result.changed:
+            for other in self._others(conn, doc_id):
+                await self._sync_to(other, doc_id, doc)
+
+    def _close_doc_if_unused(self, doc_id: str) -> None:
+        if not self.doc_peers.get(doc_id):
+            self.docs.pop(doc_id, None)
+
+    def _others(self, conn: Conn, doc_id: str) -> list[Conn]:
+        """The other peers with ``doc_id`` open that may still access it; peers that lost
+        access (another team claimed the document) are taken out of its peer set."""
+        peers = self.doc_peers.get(doc_id, set())
+        result = []
+        for key in sorted(peers - {conn.key}):
+            other = self.conns.get(key)
+            if other is None:
+                continue
+            if not self._may_access(other, doc_id):
+                peers.discard(key)
+                other.docs.discard(doc_id)
+                doc = self.docs.get(doc_id)
+                if doc is not None:
+                    doc.remove_peer(key)
+                continue
+            result.append(other)
+        return result
+
+    async def _sync_to(self, conn: Conn, doc_id: str, doc: DocSync) -> None:
+        data = doc.generate(conn.key)
+        if data is not None:
+            await self.relay.send(conn.ws, Sync(self.relay.peer_id, conn.peer_id, doc_id, data))
+
+    async def _on_ephemeral(self, conn: Conn, msg: Ephemeral) -> None:
+        if not self._may_access(conn, msg.document_id):
+            return
+        seen_key = (msg.sender_id, msg.session_id)
+        if msg.count <= self.ephemeral_seen.get(seen_key, -1):
+            return
+        self.ephemeral_seen[seen_key] = msg.count
+        for other in self._others(conn, msg.document_id):
+            await self.relay.send(other.ws, dataclasses.replace(msg, target_id=other.peer_id))
