@@ -116,17 +116,19 @@ def test_stale_checkin_older_than_the_cadence() -> None:
     assert "stale_checkin" not in warnings(goal(), latest_checkin_at=fresh)
     old = {"k1": "2027-03-23T09:00:00Z"}  # 8 days
     message = warnings(goal(), latest_checkin_at=old)["stale_checkin"]
-    assert message == "'Revenue' last checked in 8 days ago; expected every weekly (7 days)"
+    assert (
+        message == "'Revenue' last checked in 8 days ago; check-ins expected weekly (every 7 days)"
+    )
     # default cadence (no cycle): 14 days
     assert "stale_checkin" not in warnings(goal(), latest_checkin_at=old, cycle=None)
     older = {"k1": "2027-03-16T09:00:00Z"}  # 15 days
     got = warnings(goal(), latest_checkin_at=older, cycle=None)["stale_checkin"]
-    assert got.endswith("expected every 14 days")
+    assert got.endswith("check-ins expected every 14 days")
 
 
 def test_stale_checkin_never_checked_in_only_while_active() -> None:
     got = warnings(goal(), latest_checkin_at={})["stale_checkin"]
-    assert got == "'Revenue' never checked in; expected every weekly (7 days)"
+    assert got == "'Revenue' never checked in; check-ins expected weekly (every 7 days)"
     assert "stale_checkin" not in warnings(goal(status="draft"), latest_checkin_at={})
     # a KPI created within the cadence is not stale yet
     new_kpi = kpi(created_at="2027-03-28T10:00:00Z")
@@ -141,7 +143,7 @@ def test_stale_checkin_is_one_warning_naming_each_kpi_and_skips_closed_goals() -
     got = warnings(goal(), kpis=kpis, latest_checkin_at=latest)["stale_checkin"]
     assert got == (
         "'Revenue' last checked in 89 days ago; 'NPS' never checked in; "
-        "expected every weekly (7 days)"
+        "check-ins expected weekly (every 7 days)"
     )
     assert "stale_checkin" not in warnings(goal(status="achieved"), latest_checkin_at=latest)
 

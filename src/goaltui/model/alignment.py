@@ -121,8 +121,10 @@ def _stale_kpis(
         if goal.get("status") == "active" and (created is None or (today - created).days > limit):
             stale.append(f"{name} never checked in")
     if stale:
-        every = f"{cadence} ({limit} days)" if cadence in CADENCE_DAYS else f"{limit} days"
-        stale[-1] += f"; expected every {every}"
+        when = (
+            f"{cadence} (every {limit} days)" if cadence in CADENCE_DAYS else f"every {limit} days"
+        )
+        stale[-1] += f"; check-ins expected {when}"
     return stale
 
 
