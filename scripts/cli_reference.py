@@ -20,7 +20,8 @@ HEADER = """# CLI reference
 Generated from the commands' own help by `python scripts/cli_reference.py`; do not edit by hand.
 
 Every command also takes `--workspace/-w NAME`, and the global `--data-dir DIR`
-(env `GOALTUI_DATA_DIR`) goes before the command: `goaltui --data-dir /srv/goals -w acme list goals`.
+(env `GOALTUI_DATA_DIR`) goes before the command:
+`goaltui --data-dir /srv/goals -w acme list goals`.
 Errors print one line, `Error: …`, on stderr and exit with status 1 (2 for a usage error).
 """
 

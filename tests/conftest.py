@@ -43,7 +43,9 @@ def cli_run(data_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-        return runner.invoke(cli, ["--data-dir", str(data_dir), *args], input=input, catch_exceptions=False)
+        return runner.invoke(
+            cli, ["--data-dir", str(data_dir), *args], input=input, catch_exceptions=False
+        )
 
     return run
 

@@ -10,12 +10,16 @@ import pytest
 @pytest.fixture
 def seeded(cli_run):  # type: ignore[no-untyped-def]
     assert cli_run("init", "--me", "Dana Lee").exit_code == 0
-    gid = cli_run("add", "goal", "Launch v2 in Europe", "--level", "strategic", "--due", "2027-06-30").output.strip()
+    gid = cli_run(
+        "add", "goal", "Launch v2 in Europe", "--level", "strategic", "--due", "2027-06-30"
+    ).output.strip()
     return gid
 
 
 def test_add_list_show_round_trip(cli_run, seeded) -> None:  # type: ignore[no-untyped-def]
-    kid = cli_run("add", "kpi", seeded, "EU signups", "--baseline", "0", "--target", "1000").output.strip()
+    kid = cli_run(
+        "add", "kpi", seeded, "EU signups", "--baseline", "0", "--target", "1000"
+    ).output.strip()
     assert cli_run("checkin", kid, "250", "--confidence", "7", "--note", "good week").exit_code == 0
     rows = json.loads(cli_run("list", "goals", "--json").output)
     assert [r["id"] for r in rows] == [seeded]
@@ -90,7 +94,9 @@ def test_export_import_round_trip(cli_run, seeded, tmp_path) -> None:  # type: i
 
 def test_import_rejects_a_bad_file_without_creating_a_workspace(cli_run, tmp_path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"format": "goaltui-export-1", "goals": {"01A": {"due": "2027-01-01"}}}))
+    bad.write_text(
+        json.dumps({"format": "goaltui-export-1", "goals": {"01A": {"due": "2027-01-01"}}})
+    )
     result = cli_run("import", str(bad), "-w", "x")
     assert result.exit_code == 1
     assert "title: is required" in result.output

@@ -23,7 +23,9 @@ async def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[n
     await asyncio.wait_for(poll(), timeout)
 
 
-async def test_edits_go_through_the_engine_into_document_and_mirror(ws_paths: WorkspacePaths) -> None:
+async def test_edits_go_through_the_engine_into_document_and_mirror(
+    ws_paths: WorkspacePaths,
+) -> None:
     Workspace.create(ws_paths).close()
     client = await EngineClient.start(ws_paths)
     changes: list[dict[str, Any]] = []

@@ -126,7 +126,9 @@ def test_subscribers_hear_local_changes(ws: Workspace) -> None:
     gid = ws.add_goal("G")
     unsubscribe()
     ws.add_goal("H")
-    assert [(c.action, c.records, c.origin) for c in heard] == [("add goal", (("goals", gid),), "local")]
+    assert [(c.action, c.records, c.origin) for c in heard] == [
+        ("add goal", (("goals", gid),), "local")
+    ]
 
 
 def test_two_workspaces_on_one_directory_see_each_others_edits(ws_paths: WorkspacePaths) -> None:
@@ -209,10 +211,16 @@ def test_every_file_is_private_whatever_the_umask(tmp_path: Path, umask: int) ->
 
 def test_undo_reverses_edits_then_additions(ws: Workspace) -> None:
     gid = ws.add_goal("Launch", description="First draft", smart={"specific": "EU only"})
-    ws.edit(gid, {"title": "Launch in EU", "description": None, "smart": {"measurable": "1k signups"}})
+    ws.edit(
+        gid, {"title": "Launch in EU", "description": None, "smart": {"measurable": "1k signups"}}
+    )
     assert ws.undo() == "edited goal Launch"
     goal = ws.get(gid)
-    assert (goal.title, goal.description, goal.smart) == ("Launch", "First draft", {"specific": "EU only"})
+    assert (goal.title, goal.description, goal.smart) == (
+        "Launch",
+        "First draft",
+        {"specific": "EU only"},
+    )
     assert ws.undo() == "added goal Launch"
     assert ws.find("goals", gid) is None
     assert ws.undo() is None

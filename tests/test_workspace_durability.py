@@ -34,7 +34,8 @@ def test_every_acknowledged_edit_survives_sigkill(ws_paths: WorkspacePaths) -> N
     for _ in range(4):
         child = subprocess.Popen(
             [sys.executable, str(HELPER), str(ws_paths.data_dir), ws_paths.name],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         assert child.stdout is not None
         first = child.stdout.readline()  # wait until it is writing
@@ -76,9 +77,13 @@ def _state(ws: Workspace) -> dict[str, dict[str, dict[str, object]]]:
     }
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=OPS)
-def test_random_operations_reload_to_the_same_state(tmp_path: Path, ops: list[tuple[str, object]]) -> None:
+def test_random_operations_reload_to_the_same_state(
+    tmp_path: Path, ops: list[tuple[str, object]]
+) -> None:
     paths = WorkspacePaths(Path(tempfile.mkdtemp(dir=tmp_path)), "main")
     goals: list[str] = []
     with Workspace.create(paths) as ws:

@@ -41,8 +41,12 @@ def goal_facts(reader: MirrorReader, goal_id: str) -> dict[str, Any]:
     goal = _record("goals", found[1])
     kpi_rows = reader.list_records("kpis", where={"goal": goal_id})
     kpis = [_record("kpis", k) for k in kpi_rows]
-    children = [_record("goals", c) for c in reader.list_records("goals", where={"parent": goal_id})]
-    agreements = [_record("agreements", a) for a in reader.list_records("agreements", where={"goal": goal_id})]
+    children = [
+        _record("goals", c) for c in reader.list_records("goals", where={"parent": goal_id})
+    ]
+    agreements = [
+        _record("agreements", a) for a in reader.list_records("agreements", where={"goal": goal_id})
+    ]
     cycle = _one(reader, "cycles", goal.get("cycle"))
     check = smart_check(goal, kpis, cycle=cycle)
     warnings = goal_warnings(

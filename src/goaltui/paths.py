@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -35,10 +36,8 @@ def ensure_private_dir(path: Path) -> Path:
         missing.append(p)
         p = p.parent
     for d in reversed(missing):
-        try:
+        with contextlib.suppress(FileExistsError):
             d.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
         os.chmod(d, 0o700)
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o700)

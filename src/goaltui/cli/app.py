@@ -129,7 +129,11 @@ class _Group(click.Group):
             ) from None
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -137,7 +141,9 @@ class _Group(click.Group):
     default=None,
     help="Where workspaces live (default: the XDG data dir; env GOALTUI_DATA_DIR).",
 )
-@click.option("--workspace", "-w", default=None, help="Workspace name (default: the only one, else 'main').")
+@click.option(
+    "--workspace", "-w", default=None, help="Workspace name (default: the only one, else 'main')."
+)
 @click.version_option(package_name="goaltui")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, workspace: str | None) -> None:

@@ -6,7 +6,14 @@ import importlib
 
 __all__ = ["COMMAND_MODULES"]
 
-COMMAND_MODULES = ("records_cmds", "read_cmds", "workspace_cmds", "sync_cmds", "query", "relay_cmds")
+COMMAND_MODULES = (
+    "records_cmds",
+    "read_cmds",
+    "workspace_cmds",
+    "sync_cmds",
+    "query",
+    "relay_cmds",
+)
 
 for _name in COMMAND_MODULES:
     try:

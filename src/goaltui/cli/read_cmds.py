@@ -34,13 +34,22 @@ def _columns(coll_name: str) -> tuple[str, ...]:
 @click.argument("kind", type=click.Choice(sorted(COLLECTIONS)), metavar="KIND")
 @click.argument("filters", nargs=-1)
 @click.option("--all", "include_archived", is_flag=True, help="Include archived records.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (DESIGN.md field names, with id).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (DESIGN.md field names, with id)."
+)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
-@click.option("--sort", "order_by", default=None, help="Field to sort by (default: id, i.e. creation).")
+@click.option(
+    "--sort", "order_by", default=None, help="Field to sort by (default: id, i.e. creation)."
+)
 @pass_cli
 def list_(
-    ctx: CliContext, kind: str, filters: tuple[str, ...], include_archived: bool,
-    as_json: bool, limit: int | None, order_by: str | None,
+    ctx: CliContext,
+    kind: str,
+    filters: tuple[str, ...],
+    include_archived: bool,
+    as_json: bool,
+    limit: int | None,
+    order_by: str | None,
 ) -> None:
     """List records of KIND (goals, kpis, tasks, checkins, people, ...), filtered by field=value.
 
@@ -51,8 +60,11 @@ def list_(
         raise click.UsageError(f"cannot sort {kind} by {order_by!r}")
     where = parse_assignments(ctx, coll, filters)
     rows = ctx.reader().list_records(
-        kind, where=where or None, include_archived=include_archived,
-        order_by=order_by, limit=limit,
+        kind,
+        where=where or None,
+        include_archived=include_archived,
+        order_by=order_by,
+        limit=limit,
     )
     if as_json:
         echo_json(rows)
@@ -84,7 +96,12 @@ def show(ctx: CliContext, record_id: str, as_json: bool) -> None:
 
         record.update(goal_facts(reader, rid))
     if as_json:
-        echo_json({"kind": collection(coll_name).kind if coll_name != "strategy" else "strategy", **record})
+        echo_json(
+            {
+                "kind": collection(coll_name).kind if coll_name != "strategy" else "strategy",
+                **record,
+            }
+        )
         return
     _print_record(coll_name, record)
 

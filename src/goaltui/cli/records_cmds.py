@@ -69,8 +69,12 @@ def _make_add(coll: Collection) -> click.Command:
             continue
         if spec.type is FieldType.SMART:
             for criterion in SMART_CRITERIA:
-                params.append(click.Option([_option_name(criterion), criterion],
-                                           help=f"SMART: how the goal is {criterion.replace('_', '-')}."))
+                params.append(
+                    click.Option(
+                        [_option_name(criterion), criterion],
+                        help=f"SMART: how the goal is {criterion.replace('_', '-')}.",
+                    )
+                )
             continue
         params.append(click.Option([_option_name(spec.name), spec.name], help=_help(spec)))
     example = " ".join(f"{p.upper()}" for p in positional)
@@ -176,8 +180,13 @@ def archive(ctx: CliContext, record_id: str, restore: bool) -> None:
 @click.option("--at", help="When (UTC), default now.")
 @pass_cli
 def checkin(
-    ctx: CliContext, target: str, value: str | None, confidence: str | None,
-    status: str | None, note: str | None, at: str | None,
+    ctx: CliContext,
+    target: str,
+    value: str | None,
+    confidence: str | None,
+    status: str | None,
+    note: str | None,
+    at: str | None,
 ) -> None:
     """Check in on a KPI (its current value) or a goal.
 
@@ -188,7 +197,9 @@ def checkin(
     fields = {
         "kpi" if coll_name == "kpis" else "goal": rid,
         "value": parse_field_value(spec.field_map["value"], value) if value is not None else None,
-        "confidence": parse_field_value(spec.field_map["confidence"], confidence) if confidence else None,
+        "confidence": parse_field_value(spec.field_map["confidence"], confidence)
+        if confidence
+        else None,
         "status": status,
         "note": note,
         "at": parse_field_value(spec.field_map["at"], at) if at else None,

@@ -61,16 +61,23 @@ def resolve_id(reader: MirrorReader, text: str, coll_name: str | None = None) ->
             f"no {what} with id {text!r}; list them with 'goaltui list {coll_name or 'goals'}'"
         )
     shown = ", ".join(rid for _, rid in matches[:5])
-    raise click.ClickException(f"{text!r} matches {len(matches)} records ({shown}…): type more of the id")
+    raise click.ClickException(
+        f"{text!r} matches {len(matches)} records ({shown}…): type more of the id"
+    )
 
 
 def _person_by_name(reader: MirrorReader, text: str) -> str | None:
     lowered = text.strip().lower()
     people = reader.list_records("people", include_archived=True)
     hits = [
-        p["id"] for p in people
-        if lowered in {str(p.get("handle") or "").lower(), str(p.get("name") or "").lower(),
-                       str(p.get("email") or "").lower()}
+        p["id"]
+        for p in people
+        if lowered
+        in {
+            str(p.get("handle") or "").lower(),
+            str(p.get("name") or "").lower(),
+            str(p.get("email") or "").lower(),
+        }
     ]
     return hits[0] if len(hits) == 1 else None
 

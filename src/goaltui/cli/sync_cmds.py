@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 from typing import Any
@@ -63,10 +64,13 @@ def _print_summary(summary: Any, url: str, conflicts: int) -> None:
 @click.option("--token", help=f"Relay token (default: env {TOKEN_ENV}, then the saved one).")
 @click.option("--watch", is_flag=True, help="Stay connected, syncing live; reconnect when dropped.")
 @click.option("--save", is_flag=True, help="Remember URL and token for this workspace.")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds for one sync.")
+@click.option(
+    "--timeout", type=float, default=60.0, show_default=True, help="Seconds for one sync."
+)
 @pass_cli
-def sync(ctx: CliContext, url: str | None, token: str | None, watch: bool, save: bool,
-         timeout: float) -> None:
+def sync(
+    ctx: CliContext, url: str | None, token: str | None, watch: bool, save: bool, timeout: float
+) -> None:
     """Sync the workspace with a relay or a peer (once, or --watch).
 
     Example: goaltui sync wss://relay.example.org --token "$TOKEN" --save
@@ -80,10 +84,8 @@ def sync(ctx: CliContext, url: str | None, token: str | None, watch: bool, save:
         ws.config.save(ws.paths.config)
     if watch:
         click.echo(f"syncing {ws.name} with {url}; Ctrl-C stops", err=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(watch(ws, url, token, report=lambda line: click.echo(line, err=True)))
-        except KeyboardInterrupt:
-            pass
         return
     summary, conflicts = asyncio.run(sync_once(ws, url, token, timeout=timeout))
     _print_summary(summary, url, conflicts)
@@ -95,15 +97,16 @@ def sync(ctx: CliContext, url: str | None, token: str | None, watch: bool, save:
 @click.option("--token", help=f"Relay token (default: env {TOKEN_ENV}).")
 @click.option("--timeout", type=float, default=60.0, show_default=True)
 @pass_cli
-def join(ctx: CliContext, relay_url: str, automerge_url: str, token: str | None,
-         timeout: float) -> None:
+def join(
+    ctx: CliContext, relay_url: str, automerge_url: str, token: str | None, timeout: float
+) -> None:
     """Make a new local workspace (-w NAME) from one shared on a relay.
 
     Example: goaltui join wss://relay.example.org automerge:2Xq9… -w acme --token "$TOKEN"
     """
     from goalsync.protocol.docid import InvalidDocumentId, parse_url
-    from goaltui.workspace.sync import fetch
     from goaltui.workspace import Workspace
+    from goaltui.workspace.sync import fetch
 
     try:
         doc_id, _ = parse_url(automerge_url)
@@ -141,15 +144,29 @@ def conflicts(ctx: CliContext, as_json: bool) -> None:
         return
     rows = []
     for c in items:
-        competing = " | ".join(f"{v.value!r} ({v.who or 'device ' + v.actor[:8]})" for v in c.values)
-        rows.append({"id": c.id[-8:], "record": c.record[-8:], "field": c.field,
-                     "kept": repr(c.current), "values": competing})
+        competing = " | ".join(
+            f"{v.value!r} ({v.who or 'device ' + v.actor[:8]})" for v in c.values
+        )
+        rows.append(
+            {
+                "id": c.id[-8:],
+                "record": c.record[-8:],
+                "field": c.field,
+                "kept": repr(c.current),
+                "values": competing,
+            }
+        )
     click.echo(render_table(rows, ("id", "record", "field", "kept", "values")))
 
 
 @cli.command()
 @click.argument("conflict_id")
-@click.option("--keep", "keep", required=True, help="The value to keep (one of the competing ones, or a new one).")
+@click.option(
+    "--keep",
+    "keep",
+    required=True,
+    help="The value to keep (one of the competing ones, or a new one).",
+)
 @pass_cli
 def resolve(ctx: CliContext, conflict_id: str, keep: str) -> None:
     """Settle a conflict by writing the value to keep.
@@ -161,9 +178,13 @@ def resolve(ctx: CliContext, conflict_id: str, keep: str) -> None:
     from goaltui.model.validate import parse_field_value
 
     ws = ctx.open_workspace()
-    matches = [c for c in ws.conflicts() if c.id == conflict_id or c.id.endswith(conflict_id.upper())]
+    matches = [
+        c for c in ws.conflicts() if c.id == conflict_id or c.id.endswith(conflict_id.upper())
+    ]
     if len(matches) != 1:
-        raise click.ClickException(f"no single conflict {conflict_id!r}; list them with 'goaltui conflicts'")
+        raise click.ClickException(
+            f"no single conflict {conflict_id!r}; list them with 'goaltui conflicts'"
+        )
     conflict = matches[0]
     coll = STRATEGY if conflict.collection == "strategy" else collection(conflict.collection)
     spec = coll.get(conflict.field)

@@ -66,8 +66,10 @@ def workspaces(ctx: CliContext) -> None:
     """
     names = ctx.paths().all_names()
     if not names:
-        click.echo(f"no workspaces in {ctx.data_dir}; create one with 'goaltui init' or 'goaltui demo'",
-                   err=True)
+        click.echo(
+            f"no workspaces in {ctx.data_dir}; create one with 'goaltui init' or 'goaltui demo'",
+            err=True,
+        )
     for name in names:
         click.echo(name)
 
@@ -89,7 +91,9 @@ def whoami(ctx: CliContext, person: str | None) -> None:
         ctx.open_workspace().set_me(pid)
     me = ctx.open_workspace().me
     if me is None:
-        raise click.ClickException("you are nobody yet here: 'goaltui whoami NAME' (a person's handle or id)")
+        raise click.ClickException(
+            "you are nobody yet here: 'goaltui whoami NAME' (a person's handle or id)"
+        )
     rec = ctx.open_workspace().get(me, "people")
     click.echo(f"{rec.title} ({me})")
 
@@ -112,8 +116,13 @@ def log(ctx: CliContext, limit: int, record_id: str | None, as_json: bool) -> No
     entries = entries[-limit:]
     names = {p.id: p.title for p in ws.records("people", include_archived=True)}
     rows = [
-        {"at": e.at, "who": names.get(e.author or "", e.author or f"device {e.actor[:8]}"),
-         "action": e.action, "summary": e.summary, "records": list(e.records)}
+        {
+            "at": e.at,
+            "who": names.get(e.author or "", e.author or f"device {e.actor[:8]}"),
+            "action": e.action,
+            "summary": e.summary,
+            "records": list(e.records),
+        }
         for e in entries
     ]
     if as_json:
@@ -145,7 +154,9 @@ def doctor(ctx: CliContext) -> None:
     sizes = ws._store.sizes(ws.doc_id)
     problems = list(ws.problems)
     problems += _loose_modes(ctx.data_dir)
-    counts = {name: len(ws.records(name, include_archived=True)) for name in ("goals", "kpis", "tasks")}
+    counts = {
+        name: len(ws.records(name, include_archived=True)) for name in ("goals", "kpis", "tasks")
+    }
     ws.ensure_mirror()
     reader = MirrorReader(ws.paths.mirror)
     try:
@@ -154,12 +165,14 @@ def doctor(ctx: CliContext) -> None:
         reader.close()
     click.echo(f"workspace   {ws.name}  {ws.url}")
     click.echo(f"schema      {ws.meta().get('schema')}")
-    click.echo(f"records     " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    click.echo("records     " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    snapshots = f"{sizes.get('snapshot_count', 0)} snapshot(s), {sizes.get('snapshot_bytes', 0)}"
+    changes = f"{sizes.get('incremental_count', 0)} change chunk(s)"
+    changes += f", {sizes.get('incremental_bytes', 0)} bytes"
+    click.echo(f"storage     {snapshots} bytes; {changes}")
     click.echo(
-        f"storage     {sizes.get('snapshot_count', 0)} snapshot(s), {sizes.get('snapshot_bytes', 0)} bytes; "
-        f"{sizes.get('incremental_count', 0)} change chunk(s), {sizes.get('incremental_bytes', 0)} bytes"
+        f"mirror      {'current' if mirror_ok else 'behind (rebuild with: goaltui mirror rebuild)'}"
     )
-    click.echo(f"mirror      {'current' if mirror_ok else 'behind (rebuild with: goaltui mirror rebuild)'}")
     if not mirror_ok:
         problems.append("the SQLite mirror does not match the document")
     for problem in problems:
@@ -183,11 +196,15 @@ def import_(ctx: CliContext, file: BinaryIO) -> None:
     try:
         data = json.loads(file.read())
     except (ValueError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file.name} is not valid JSON ({exc}); expected a 'goaltui export'") from None
+        raise click.ClickException(
+            f"{file.name} is not valid JSON ({exc}); expected a 'goaltui export'"
+        ) from None
     name = ctx._workspace or Path(file.name).stem
     paths = ctx.paths(name)
     if paths.exists():
-        raise click.ClickException(f"workspace {name!r} exists; import into a new one with -w NEW_NAME")
+        raise click.ClickException(
+            f"workspace {name!r} exists; import into a new one with -w NEW_NAME"
+        )
     prepared = prepare_import(data)
     with Workspace.create(paths) as ws:
         count = import_data(ws, prepared)

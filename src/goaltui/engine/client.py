@@ -39,9 +39,15 @@ class EngineClient:
     async def start(cls, paths: WorkspacePaths, *, timeout: float = 60.0) -> EngineClient:
         """Spawn the engine and wait until the workspace is open in it."""
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "goaltui.engine", str(paths.data_dir), paths.name,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, limit=1 << 24,
+            sys.executable,
+            "-m",
+            "goaltui.engine",
+            str(paths.data_dir),
+            paths.name,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=1 << 24,
         )
         assert process.stdout is not None
         try:
@@ -49,7 +55,9 @@ class EngineClient:
         except asyncio.TimeoutError:
             process.kill()
             await process.wait()
-            raise StorageProblem(f"the workspace engine did not start within {timeout:.0f} s") from None
+            raise StorageProblem(
+                f"the workspace engine did not start within {timeout:.0f} s"
+            ) from None
         message = json.loads(line) if line else {}
         if message.get("event") != "ready":
             stderr = b""

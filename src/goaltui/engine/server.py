@@ -26,13 +26,39 @@ __all__ = ["OPERATIONS", "serve"]
 
 POLL_SECONDS = 0.25
 
-OPERATIONS = frozenset({
-    "add", "edit", "archive", "set_strategy", "undo", "set_me", "move_goal",
-    "check_in", "decide", "agree", "object", "rank_priorities", "give_feedback",
-    "resolve_feedback", "review", "add_goal", "add_kpi", "add_task", "add_milestone",
-    "add_risk", "add_resource", "add_stakeholder", "add_person", "add_team", "add_cycle",
-    "add_value", "set_task_status", "compact", "refresh",
-})
+OPERATIONS = frozenset(
+    {
+        "add",
+        "edit",
+        "archive",
+        "set_strategy",
+        "undo",
+        "set_me",
+        "move_goal",
+        "check_in",
+        "decide",
+        "agree",
+        "object",
+        "rank_priorities",
+        "give_feedback",
+        "resolve_feedback",
+        "review",
+        "add_goal",
+        "add_kpi",
+        "add_task",
+        "add_milestone",
+        "add_risk",
+        "add_resource",
+        "add_stakeholder",
+        "add_person",
+        "add_team",
+        "add_cycle",
+        "add_value",
+        "set_task_status",
+        "compact",
+        "refresh",
+    }
+)
 
 
 class Engine:
@@ -89,7 +115,9 @@ def serve(paths: WorkspacePaths, stdin: BinaryIO, stdout: BinaryIO) -> None:
     with Workspace.open(paths) as ws:
         ws.ensure_mirror()
         engine = Engine(ws, stdout)
-        engine.send({"event": "ready", "document_id": ws.doc_id, "me": ws.me, "problems": ws.problems})
+        engine.send(
+            {"event": "ready", "document_id": ws.doc_id, "me": ws.me, "problems": ws.problems}
+        )
         fd = stdin.fileno()
         buffer = b""
         while True:

@@ -43,7 +43,7 @@ def _keys_of(patch_text: str) -> list[str] | None:
     return keys
 
 
-def _record_of(keys: list[str]) -> tuple[str, str] | None | bool:
+def _record_of(keys: list[str]) -> tuple[str, str] | bool | None:
     """(collection, id); None for bookkeeping keys; True when a whole collection changed."""
     if not keys:
         return True

@@ -20,6 +20,7 @@ from goaltui.model.schema import COLLECTIONS
 __all__ = [
     "STRATEGY_ID",
     "collection_obj",
+    "ensure_collection",
     "iter_records",
     "read_map",
     "read_record",
@@ -131,10 +132,7 @@ def splice_text(tx: am.Transaction, text_obj: bytes, old: str, new: str) -> None
     while prefix < limit and old[prefix] == new[prefix]:
         prefix += 1
     suffix = 0
-    while (
-        suffix < limit - prefix
-        and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]
-    ):
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
         suffix += 1
     for _ in range(len(old) - prefix - suffix):
         tx.delete(text_obj, prefix)
@@ -200,7 +198,9 @@ def _put_scalar(tx: am.Transaction, obj: bytes, key: str, value: Any) -> None:
         raise TypeError(f"{key}: cannot store a {type(value).__name__}")
 
 
-def write_fields(tx: am.Transaction, obj: bytes, coll: Collection | None, fields: dict[str, Any]) -> None:
+def write_fields(
+    tx: am.Transaction, obj: bytes, coll: Collection | None, fields: dict[str, Any]
+) -> None:
     """Write validated ``fields`` into record map ``obj``; None deletes a field.
 
     ``coll`` None means free-form scalars (``meta``); otherwise the schema decides
@@ -220,3 +220,15 @@ def write_fields(tx: am.Transaction, obj: bytes, coll: Collection | None, fields
             _put_smart(tx, obj, key, dict(value))
         else:
             _put_scalar(tx, obj, key, value)
+
+
+def ensure_collection(tx: am.Transaction, name: str) -> bytes:
+    """The map of a collection, created if the document has none yet."""
+    existing = collection_obj(tx, name)
+    if existing is not None:
+        return existing
+    if name == "values":
+        got = tx.get(am.ROOT, "strategy")
+        strategy = got[1] if got is not None else tx.put_object(am.ROOT, "strategy", am.ObjType.Map)
+        return tx.put_object(strategy, "values", am.ObjType.Map)
+    return tx.put_object(am.ROOT, name, am.ObjType.Map)

@@ -45,7 +45,9 @@ class WorkspaceConfig:
     def load(cls, path: Path) -> WorkspaceConfig:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            known = {k: raw.pop(k) for k in ("document_id", "me", "relay_url", "relay_token") if k in raw}
+            known = {
+                k: raw.pop(k) for k in ("document_id", "me", "relay_url", "relay_token") if k in raw
+            }
             return cls(**known, extra=raw)
         except (OSError, ValueError, TypeError) as exc:
             raise StorageProblem(

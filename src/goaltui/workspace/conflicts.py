@@ -20,7 +20,7 @@ from goaltui.workspace.codec import STRATEGY_ID, collection_obj, read_value
 from goaltui.workspace.config import write_private
 from goaltui.workspace.ids import new_id
 
-__all__ = ["Conflict", "ConflictLog", "CompetingValue", "find_conflicts"]
+__all__ = ["CompetingValue", "Conflict", "ConflictLog", "find_conflicts"]
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,13 @@ def find_conflicts(
         now = _value_at(doc, obj, key, heads)
         found.append(
             Conflict(
-                new_id(), coll_name, record_id, key, now[0] if now else None,
-                tuple(seen.values()), detected_at,
+                new_id(),
+                coll_name,
+                record_id,
+                key,
+                now[0] if now else None,
+                tuple(seen.values()),
+                detected_at,
             )
         )
     return found
@@ -146,7 +151,11 @@ class ConflictLog:
 
     def find(self, text: str) -> list[Conflict]:
         """Conflicts whose id equals, starts with or ends with ``text``."""
-        return [c for c in self.items if c.id == text or c.id.startswith(text) or c.id.endswith(text.upper())]
+        return [
+            c
+            for c in self.items
+            if c.id == text or c.id.startswith(text) or c.id.endswith(text.upper())
+        ]
 
     def save(self) -> None:
         data = json.dumps([c.to_json() for c in self.items], indent=2, default=str)

@@ -13,11 +13,19 @@ from typing import Any, TypeVar
 
 from automerge import core as am
 
-from goaltui.errors import NewerSchemaError, NotFound, StorageProblem, WorkspaceExists, WorkspaceNotFound
+from goalsync.protocol.docid import new_document_id, to_url
+from goalsync.storage import DocumentStore, FileChunkStore
+from goalsync.storage.fingerprint import fingerprint_keys
+from goaltui.errors import (
+    NewerSchemaError,
+    NotFound,
+    StorageProblem,
+    WorkspaceExists,
+    WorkspaceNotFound,
+)
 from goaltui.model import SCHEMA_VERSION, Record, collection
 from goaltui.model.dates import now_instant
-from goaltui.model.schema import COLLECTIONS, STRATEGY, Collection
-from goaltui.model.validate import Problem, ValidationError, chain_from, validate_record
+from goaltui.model.schema import COLLECTIONS
 from goaltui.paths import WorkspacePaths, ensure_private_dir, valid_workspace_name
 from goaltui.workspace.changes import touched_records
 from goaltui.workspace.codec import (
@@ -30,12 +38,10 @@ from goaltui.workspace.codec import (
 )
 from goaltui.workspace.config import WorkspaceConfig
 from goaltui.workspace.conflicts import Conflict, ConflictLog, find_conflicts
+from goaltui.workspace.editing import RecordEditing
 from goaltui.workspace.history import HistoryEntry, read_history, write_history
 from goaltui.workspace.ids import new_id
-from goaltui.workspace.undo import UndoEntry, UndoStack, previous_values
-from goalsync.protocol.docid import new_document_id, to_url
-from goalsync.storage import DocumentStore, FileChunkStore
-from goalsync.storage.fingerprint import fingerprint_keys
+from goaltui.workspace.undo import UndoStack
 
 __all__ = ["Workspace", "WorkspaceChange"]
 
@@ -60,10 +66,12 @@ def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
-class Workspace:
+class Workspace(RecordEditing):
     """An open workspace: its document, its storage and its mirror."""
 
-    def __init__(self, paths: WorkspacePaths, config: WorkspaceConfig, store: DocumentStore) -> None:
+    def __init__(
+        self, paths: WorkspacePaths, config: WorkspaceConfig, store: DocumentStore
+    ) -> None:
         self.paths = paths
         self.config = config
         self._store = store
@@ -139,15 +147,18 @@ class Workspace:
             found = version[0][1]
             if isinstance(found, int) and found > SCHEMA_VERSION:
                 raise NewerSchemaError(
-                    f"workspace {self.paths.name!r} uses schema version {found}, this goaltui knows "
-                    f"up to {SCHEMA_VERSION}: upgrade goaltui to open it (nothing was changed)"
+                    f"workspace {self.paths.name!r} uses schema version {found}, this goaltui "
+                    f"knows up to {SCHEMA_VERSION}: upgrade goaltui to open it "
+                    "(nothing was changed)"
                 )
 
     def _initialise(self) -> None:
         def write(tx: am.Transaction) -> None:
             meta = tx.put_object(am.ROOT, "meta", am.ObjType.Map)
             write_fields(
-                tx, meta, None,
+                tx,
+                meta,
+                None,
                 {"schema": SCHEMA_VERSION, "name": self.paths.name, "created_at": now_instant()},
             )
 
@@ -234,7 +245,9 @@ class Workspace:
             yield from iter_records(self._doc, name)
 
     def strategy(self) -> Record:
-        return read_record(self._doc, STRATEGY_ID, STRATEGY_ID) or Record(STRATEGY_ID, STRATEGY_ID, {})
+        return read_record(self._doc, STRATEGY_ID, STRATEGY_ID) or Record(
+            STRATEGY_ID, STRATEGY_ID, {}
+        )
 
     def history(self) -> list[HistoryEntry]:
         return read_history(self._doc)
@@ -254,131 +267,6 @@ class Workspace:
         record = self.find(coll_name, record_id)
         return None if record is None else dict(record.data)
 
-    # -------------------------------------------------------------- mutations
-
-    def add(self, kind: str, fields: dict[str, Any], *, author_field: str | None = None) -> str:
-        """Add a record of ``kind`` (``goal`` or ``goals``); returns its new id."""
-        coll = collection(kind)
-        data = {k: v for k, v in fields.items() if v is not None}
-        self._stamp_new(coll, data, author_field)
-        record_id = new_id()
-        clean = validate_record(
-            coll, data, exists=self._exists, record_id=record_id,
-            parent_chain=chain_from(self._lookup), creating=True,
-        )
-
-        def write(tx: am.Transaction) -> None:
-            parent = self._ensure_collection(tx, coll.name)
-            obj = tx.put_object(parent, record_id, am.ObjType.Map)
-            write_fields(tx, obj, coll, clean)
-
-        title = str(clean.get(coll.title_field) or "")
-        summary = f"added {coll.kind} {title}".strip()
-        self._commit(f"add {coll.kind}", [(coll.name, record_id)], write, fields=clean, summary=summary)
-        self._undo.push(UndoEntry(summary, coll.name, record_id, None))
-        return record_id
-
-    def _stamp_new(self, coll: Collection, data: dict[str, Any], author_field: str | None) -> None:
-        now = now_instant()
-        if "created_at" in coll.field_map:
-            data.setdefault("created_at", now)
-            if self.me:
-                data.setdefault("created_by", self.me)
-        if "at" in coll.field_map:
-            data.setdefault("at", now)
-        if author_field and self.me and author_field in coll.field_map:
-            data.setdefault(author_field, self.me)
-
-    def edit(self, record_id: str, fields: dict[str, Any]) -> None:
-        """Change some fields of a record; a value of None unsets the field."""
-        record = self.get(record_id)
-        if record.collection == STRATEGY_ID:
-            self.set_strategy(fields)
-            return
-        coll = collection(record.collection)
-        clean = validate_record(
-            coll, dict(fields), exists=self._exists, record_id=record_id,
-            parent_chain=chain_from(self._lookup), creating=False,
-            current=record.data,
-        )
-        unset_required = [f.name for f in coll.fields if f.required and f.name in clean and clean[f.name] is None]
-        if unset_required:
-            raise ValidationError(Problem(unset_required[0], "is required; it cannot be unset"))
-
-        def write(tx: am.Transaction) -> None:
-            parent = collection_obj(tx, coll.name)
-            got = tx.get(parent, record_id) if parent is not None else None
-            if got is None:
-                raise NotFound(f"record {record_id} disappeared")
-            write_fields(tx, got[1], coll, clean)
-
-        summary = f"edited {coll.kind} {record.title}".strip()
-        self._commit(f"edit {coll.kind}", [(coll.name, record_id)], write, fields=clean, summary=summary)
-        self._undo.push(
-            UndoEntry(summary, coll.name, record_id, previous_values(dict(record.data), clean))
-        )
-
-    def archive(self, record_id: str, archived: bool = True) -> None:
-        """Archive (or restore) a record; append-only kinds cannot be archived."""
-        record = self.get(record_id)
-        coll = collection(record.collection)
-        if not coll.archivable:
-            raise StorageProblem(
-                f"{coll.kind} records are append-only and cannot be archived; "
-                "add a new one that supersedes it instead"
-            )
-        self.edit(record_id, {"archived": archived or None})
-
-    def set_strategy(self, fields: dict[str, Any]) -> None:
-        """Set the vision and/or mission (Text fields, merged per character)."""
-        clean = validate_record(STRATEGY, dict(fields), exists=self._exists, creating=False)
-        previous = previous_values(dict(self.strategy().data), clean)
-        summary = "edited " + " and ".join(sorted(clean))
-        self._write_strategy(clean, summary)
-        self._undo.push(UndoEntry(summary, STRATEGY_ID, STRATEGY_ID, previous))
-
-    def _write_strategy(self, clean: dict[str, Any], summary: str, action: str = "edit strategy") -> None:
-        def write(tx: am.Transaction) -> None:
-            got = tx.get(am.ROOT, "strategy")
-            obj = got[1] if got is not None else tx.put_object(am.ROOT, "strategy", am.ObjType.Map)
-            write_fields(tx, obj, STRATEGY, clean)
-
-        self._commit(action, [(STRATEGY_ID, STRATEGY_ID)], write, fields=clean, summary=summary)
-
-    def undo(self) -> str | None:
-        """Reverse this session's last edit; returns what was undone, or None if nothing."""
-        entry = self._undo.pop()
-        if entry is None:
-            return None
-        summary = f"undid: {entry.description}"
-        if entry.collection == STRATEGY_ID:
-            self._write_strategy(entry.previous or {}, summary, action="undo")
-            return entry.description
-        coll_name, record_id, previous = entry.collection, entry.record_id, entry.previous
-
-        def write(tx: am.Transaction) -> None:
-            parent = collection_obj(tx, coll_name)
-            got = tx.get(parent, record_id) if parent is not None else None
-            if parent is None or got is None:
-                raise NotFound(f"cannot undo: {entry.description} (the record is gone)")
-            if previous is None:
-                tx.delete(parent, record_id)
-            else:
-                write_fields(tx, got[1], collection(coll_name), previous)
-
-        self._commit("undo", [(coll_name, record_id)], write, fields=previous or {}, summary=summary)
-        return entry.description
-
-    def _ensure_collection(self, tx: am.Transaction, name: str) -> bytes:
-        existing = collection_obj(tx, name)
-        if existing is not None:
-            return existing
-        if name == "values":
-            got = tx.get(am.ROOT, "strategy")
-            strategy = got[1] if got is not None else tx.put_object(am.ROOT, "strategy", am.ObjType.Map)
-            return tx.put_object(strategy, "values", am.ObjType.Map)
-        return tx.put_object(am.ROOT, name, am.ObjType.Map)
-
     # ------------------------------------------------------------ the commit
 
     def _commit(
@@ -397,8 +285,15 @@ class Workspace:
             with self._doc.transaction() as tx:
                 write(tx)
                 write_history(
-                    tx, new_id(), at=now_instant(), actor=actor, author=self.me,
-                    action=action, records=[r for _, r in records], fields=fields, summary=summary,
+                    tx,
+                    new_id(),
+                    at=now_instant(),
+                    actor=actor,
+                    author=self.me,
+                    action=action,
+                    records=[r for _, r in records],
+                    fields=fields,
+                    summary=summary,
                 )
         except BaseException as exc:
             if _is_panic(exc):
@@ -414,7 +309,9 @@ class Workspace:
     def _recover(self, message: str) -> None:
         """Reload from disk after a failed write: the unsaved change is dropped, nothing else."""
         self._load()
-        raise StorageProblem(f"{message}. The change was not saved; the workspace was reloaded from disk.")
+        raise StorageProblem(
+            f"{message}. The change was not saved; the workspace was reloaded from disk."
+        )
 
     # ------------------------------------------------------- other processes
 
@@ -470,7 +367,8 @@ class Workspace:
         matches = log.find(conflict_id)
         if len(matches) != 1:
             raise NotFound(
-                f"no conflict {conflict_id!r}" if not matches
+                f"no conflict {conflict_id!r}"
+                if not matches
                 else f"{conflict_id!r} matches {len(matches)} conflicts: type more of its id"
             )
         conflict = matches[0]
@@ -538,4 +436,3 @@ class Workspace:
 
     def _mirror_state_only(self) -> None:
         self._open_mirror().apply([], [], self.mirror_state())
-

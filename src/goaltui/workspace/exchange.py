@@ -11,22 +11,40 @@ from goaltui.errors import GoaltuiError
 from goaltui.model import collection
 from goaltui.model.schema import COLLECTIONS, STRATEGY
 from goaltui.model.validate import ValidationError, validate_record
-from goaltui.workspace.codec import STRATEGY_ID, write_fields
+from goaltui.workspace.codec import STRATEGY_ID, ensure_collection, write_fields
 from goaltui.workspace.core import Workspace
 
-__all__ = ["FORMAT", "ImportError_", "PreparedImport", "export_data", "import_data", "prepare_import"]
+__all__ = [
+    "FORMAT",
+    "ImportError_",
+    "PreparedImport",
+    "export_data",
+    "import_data",
+    "prepare_import",
+]
 
 FORMAT = "goaltui-export-1"
 
 
 def export_data(ws: Workspace) -> dict[str, Any]:
     """Every record, keyed by collection then id; stable key order."""
-    out: dict[str, Any] = {"format": FORMAT, "meta": ws.meta(), "strategy": dict(ws.strategy().data)}
+    out: dict[str, Any] = {
+        "format": FORMAT,
+        "meta": ws.meta(),
+        "strategy": dict(ws.strategy().data),
+    }
     for name in COLLECTIONS:
         out[name] = {r.id: dict(r.data) for r in ws.records(name, include_archived=True)}
     out["history"] = {
-        e.id: {"at": e.at, "actor": e.actor, "author": e.author, "action": e.action,
-               "records": ",".join(e.records), "fields": ",".join(e.fields), "summary": e.summary}
+        e.id: {
+            "at": e.at,
+            "actor": e.actor,
+            "author": e.author,
+            "action": e.action,
+            "records": ",".join(e.records),
+            "fields": ",".join(e.fields),
+            "summary": e.summary,
+        }
         for e in ws.history()
     }
     return out
@@ -41,7 +59,7 @@ class ImportError_(GoaltuiError):
 def _check(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportError_(
-            f"not a goaltui export (expected an object with \"format\": \"{FORMAT}\"); "
+            f'not a goaltui export (expected an object with "format": "{FORMAT}"); '
             "make one with 'goaltui export --format json'"
         )
     for name in COLLECTIONS:
@@ -85,11 +103,15 @@ def prepare_import(raw: Any) -> PreparedImport:
     except (ValidationError, TypeError) as exc:
         raise ImportError_(f"strategy: {exc}") from None
     raw_history = data.get("history") or {}
-    history = {
-        hid: {k: v for k, v in entry.items() if isinstance(v, str)}
-        for hid, entry in sorted(raw_history.items())
-        if isinstance(entry, dict)
-    } if isinstance(raw_history, dict) else {}
+    history = (
+        {
+            hid: {k: v for k, v in entry.items() if isinstance(v, str)}
+            for hid, entry in sorted(raw_history.items())
+            if isinstance(entry, dict)
+        }
+        if isinstance(raw_history, dict)
+        else {}
+    )
     return PreparedImport(clean, strategy, history)
 
 
@@ -108,9 +130,11 @@ def import_data(ws: Workspace, raw: Any) -> int:
             obj = got[1] if got is not None else tx.put_object(am.ROOT, "strategy", am.ObjType.Map)
             write_fields(tx, obj, STRATEGY, strategy)
         for name, records in clean.items():
-            parent = ws._ensure_collection(tx, name)
+            parent = ensure_collection(tx, name)
             for rid, fields in records.items():
-                write_fields(tx, tx.put_object(parent, rid, am.ObjType.Map), COLLECTIONS[name], fields)
+                write_fields(
+                    tx, tx.put_object(parent, rid, am.ObjType.Map), COLLECTIONS[name], fields
+                )
         if history:
             got = tx.get(am.ROOT, "history")
             hobj = got[1] if got is not None else tx.put_object(am.ROOT, "history", am.ObjType.Map)

@@ -67,8 +67,15 @@ class DomainOperations:
         if target.collection not in ("kpis", "goals"):
             raise NotFound(f"{target_id} is a {target.kind}; check in on a KPI or a goal")
         key = "kpi" if target.collection == "kpis" else "goal"
-        fields = {key: target_id, "value": value, "confidence": confidence, "status": status,
-                  "note": note, "author": author, "at": at}
+        fields = {
+            key: target_id,
+            "value": value,
+            "confidence": confidence,
+            "status": status,
+            "note": note,
+            "author": author,
+            "at": at,
+        }
         return self.add("checkin", fields, author_field="author")
 
     # Action plans -------------------------------------------------------------
@@ -92,14 +99,24 @@ class DomainOperations:
 
     # Agreement, priorities, feedback, review -----------------------------------
     def decide(
-        self: _Base, goal_id: str, decision: str, *, person: str | None = None,
-        note: str | None = None, at: str | None = None,
+        self: _Base,
+        goal_id: str,
+        decision: str,
+        *,
+        person: str | None = None,
+        note: str | None = None,
+        at: str | None = None,
     ) -> str:
         """Agree to, object to, or abstain on a proposed goal (append-only)."""
         return self.add(
             "agreement",
-            {"goal": goal_id, "decision": decision, "person": person or self.me, "note": note,
-             "at": at},
+            {
+                "goal": goal_id,
+                "decision": decision,
+                "person": person or self.me,
+                "note": note,
+                "at": at,
+            },
         )
 
     def agree(self, goal_id: str, **kw: Any) -> str:
@@ -120,8 +137,13 @@ class DomainOperations:
         return self.add("priority", {"person": who, "cycle": cycle, "ranking": ranking})
 
     def give_feedback(
-        self: _Base, target_id: str | None, text: str, *, kind: str = "comment",
-        author: str | None = None, at: str | None = None,
+        self: _Base,
+        target_id: str | None,
+        text: str,
+        *,
+        kind: str = "comment",
+        author: str | None = None,
+        at: str | None = None,
     ) -> str:
         return self.add(
             "feedback",

@@ -81,12 +81,17 @@ async def watch(
         change = _settle(ws, engine, last)
         last = ws._doc.get_heads()
         if change is not None:
-            report(f"received changes to {len(change.records)} record(s)"
-                   + (f"; {change.conflicts} conflict(s)" if change.conflicts else ""))
+            report(
+                f"received changes to {len(change.records)} record(s)"
+                + (f"; {change.conflicts} conflict(s)" if change.conflicts else "")
+            )
 
-    client = SyncClient(url, ws._store, [], token=token, docs={ws.doc_id: engine},
-                        on_change=remote_changed)
-    client.status.subscribe(lambda state, detail: report(f"{state.value}{': ' + detail if detail else ''}"))
+    client = SyncClient(
+        url, ws._store, [], token=token, docs={ws.doc_id: engine}, on_change=remote_changed
+    )
+    client.status.subscribe(
+        lambda state, detail: report(f"{state.value}{': ' + detail if detail else ''}")
+    )
     runner = asyncio.ensure_future(client.run(stop))
     try:
         while not runner.done():
@@ -103,7 +108,9 @@ async def watch(
             raise SyncFailed(str(exc)) from None
 
 
-async def fetch(paths: WorkspacePaths, url: str, token: str | None, *, timeout: float = 60.0) -> None:
+async def fetch(
+    paths: WorkspacePaths, url: str, token: str | None, *, timeout: float = 60.0
+) -> None:
     """Bring a shared workspace's document into a freshly attached workspace."""
     from goalsync.repo.client import SyncError
     from goaltui.workspace.config import WorkspaceConfig
