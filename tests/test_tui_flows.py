@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import Input, Select, TextArea
 
 from goaltui.tui.app import create_app
@@ -22,6 +23,8 @@ from test_tui_support import (  # noqa: F401  (fixtures)
     screen_text,
     wait_until,
 )
+
+pytestmark = pytest.mark.slow  # each test starts the app on a copy of the demo (1–4 s)
 
 
 async def _started(pilot: Any) -> None:
