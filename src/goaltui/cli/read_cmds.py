@@ -10,8 +10,7 @@ from goaltui.cli.app import CliContext, cli, echo_json, pass_cli
 from goaltui.cli.records_cmds import parse_assignments
 from goaltui.cli.resolve import resolve_id, short_id
 from goaltui.cli.table import render_table
-from goaltui.model import collection
-from goaltui.model.schema import COLLECTIONS
+from goaltui.model.schema import COLLECTIONS, collection
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "goals": ("title", "level", "status", "owner", "due", "progress"),

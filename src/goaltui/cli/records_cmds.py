@@ -13,9 +13,14 @@ import click
 
 from goaltui.cli.app import CliContext, cli, pass_cli
 from goaltui.cli.resolve import resolve_id, resolve_ref_value
-from goaltui.model import Collection, Field, FieldType, collection
-from goaltui.model.schema import COLLECTIONS, SMART_CRITERIA
-from goaltui.model.validate import parse_field_value
+from goaltui.model.schema import (
+    COLLECTIONS,
+    SMART_CRITERIA,
+    Collection,
+    Field,
+    FieldType,
+    collection,
+)
 
 __all__ = ["parse_assignments"]
 
@@ -38,6 +43,8 @@ def _option_name(name: str) -> str:
 
 
 def _parse(ctx: CliContext, spec: Field, text: str) -> Any:
+    from goaltui.model.validate import parse_field_value
+
     if spec.type in (FieldType.REF, FieldType.REFS):
         text = resolve_ref_value(ctx.reader(), spec, text)
     return parse_field_value(spec, text)
@@ -192,6 +199,8 @@ def checkin(
 
     Example: goaltui checkin 01JD3 42.5 --confidence 7 --note "two deals slipped"
     """
+    from goaltui.model.validate import parse_field_value
+
     coll_name, rid = resolve_id(ctx.reader(), target)
     spec = collection("checkins")
     fields = {

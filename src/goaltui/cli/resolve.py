@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from goaltui.model import Field, FieldType
+from goaltui.model.schema import Field, FieldType
 
 if TYPE_CHECKING:
     from goaltui.mirror.read import MirrorReader

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shutil
@@ -75,7 +74,10 @@ def sync(
 
     Example: goaltui sync wss://relay.example.org --token "$TOKEN" --save
     """
-    from goaltui.workspace.sync import sync_once, watch
+    import asyncio
+
+    from goaltui.workspace.sync import sync_once
+    from goaltui.workspace.sync import watch as watch_sync
 
     url, token = _relay_settings(ctx, url, token)
     ws = ctx.open_workspace()
@@ -85,7 +87,7 @@ def sync(
     if watch:
         click.echo(f"syncing {ws.name} with {url}; Ctrl-C stops", err=True)
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(watch(ws, url, token, report=lambda line: click.echo(line, err=True)))
+            asyncio.run(watch_sync(ws, url, token, report=lambda line: click.echo(line, err=True)))
         return
     summary, conflicts = asyncio.run(sync_once(ws, url, token, timeout=timeout))
     _print_summary(summary, url, conflicts)
@@ -104,6 +106,8 @@ def join(
 
     Example: goaltui join wss://relay.example.org automerge:2Xq9… -w acme --token "$TOKEN"
     """
+    import asyncio
+
     from goalsync.protocol.docid import InvalidDocumentId, parse_url
     from goaltui.workspace import Workspace
     from goaltui.workspace.sync import fetch
