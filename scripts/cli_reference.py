@@ -53,6 +53,7 @@ def _section(path: str, command: click.Command) -> str:
 
 def reference() -> str:
     """The whole reference as Markdown."""
+    cli.load_all()
     parts = [HEADER, _section("goaltui", cli)]
     parts += [_section(path, command) for path, command in _walk(cli, "goaltui")]
     return "\n".join(parts).rstrip() + "\n"

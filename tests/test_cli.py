@@ -117,6 +117,8 @@ def test_every_command_has_help_with_an_example() -> None:
 
     from goaltui.cli import cli
 
+    cli.load_all()
+
     def walk(group: click.Group, prefix: str = ""):  # type: ignore[no-untyped-def]
         for name, command in group.commands.items():
             yield f"{prefix}{name}", command
@@ -126,3 +128,21 @@ def test_every_command_has_help_with_an_example() -> None:
     for name, command in walk(cli):
         assert command.help, f"{name} has no help"
         assert "Example:" in command.help, f"{name}'s help has no example"
+
+
+def test_lazy_command_table_matches_what_modules_register() -> None:
+    import importlib
+
+    import click
+
+    from goaltui.cli import cli
+    from goaltui.cli.commands import COMMAND_MODULES
+
+    for module, names in COMMAND_MODULES.items():
+        before = set(cli.commands)
+        importlib.import_module(f"goaltui.cli.{module}")
+        registered = set(cli.commands) - before
+        assert registered <= set(names), f"{module} registers {registered - set(names)} unlisted"
+        assert set(names) <= set(cli.commands), f"{module} lacks {set(names) - set(cli.commands)}"
+    ctx = click.Context(cli)
+    assert cli.list_commands(ctx) == sorted(cli.commands)

@@ -6,11 +6,13 @@ commands never load the Automerge document unless the mirror is behind.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -99,11 +101,26 @@ class _Group(click.Group):
     """Adds ``-w`` to every command; turns domain errors into one line and exit 1."""
 
     group_class = type
+    lazy: Mapping[str, str] = MappingProxyType({})  # command → module (root group only)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         if not any(p.name == "workspace" for p in cmd.params):
             cmd.params.append(workspace_option())
         super().add_command(cmd, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = self.lazy.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
+
+    def load_all(self) -> None:
+        """Import every lazily registered command (for docs and tests)."""
+        for module in sorted(set(self.lazy.values())):
+            importlib.import_module(module)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -162,9 +179,12 @@ def cli(ctx: click.Context, data_dir: Path | None, workspace: str | None) -> Non
 
 def main() -> None:
     """Console-script entry point."""
-    from goaltui.cli import commands  # noqa: F401  (registers the commands)
-
     try:
         cli(prog_name="goaltui")
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+from goaltui.cli.commands import LAZY_COMMANDS  # noqa: E402
+
+cli.lazy = LAZY_COMMANDS

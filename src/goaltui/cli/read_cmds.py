@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from goaltui.cli.app import CliContext, cli, echo_json, pass_cli
-from goaltui.cli.records_cmds import parse_assignments
+from goaltui.cli.fields import parse_assignments
 from goaltui.cli.resolve import resolve_id, short_id
 from goaltui.cli.table import render_table
 from goaltui.model.schema import COLLECTIONS, collection

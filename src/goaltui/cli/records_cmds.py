@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from goaltui.cli.app import CliContext, cli, pass_cli
-from goaltui.cli.resolve import resolve_id, resolve_ref_value
+from goaltui.cli.fields import HIDDEN_FIELDS, parse_assignments, parse_text
+from goaltui.cli.resolve import resolve_id
 from goaltui.model.schema import (
     COLLECTIONS,
     SMART_CRITERIA,
@@ -22,9 +23,8 @@ from goaltui.model.schema import (
     collection,
 )
 
-__all__ = ["parse_assignments"]
+__all__: list[str] = []
 
-_HIDDEN = {"created_by", "created_at", "archived"}
 _POSITIONAL = {
     "kpis": ("goal", "name"),
     "agreements": ("goal", "person", "decision"),
@@ -42,14 +42,6 @@ def _option_name(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _parse(ctx: CliContext, spec: Field, text: str) -> Any:
-    from goaltui.model.validate import parse_field_value
-
-    if spec.type in (FieldType.REF, FieldType.REFS):
-        text = resolve_ref_value(ctx.reader(), spec, text)
-    return parse_field_value(spec, text)
-
-
 def _make_add(coll: Collection) -> click.Command:
     positional = _positional(coll)
 
@@ -63,7 +55,7 @@ def _make_add(coll: Collection) -> click.Command:
             if key in SMART_CRITERIA and coll.name == "goals":
                 smart[key] = text
                 continue
-            fields[key] = _parse(ctx, coll.field_map[key], text)
+            fields[key] = parse_text(ctx, coll.field_map[key], text)
         if smart:
             fields["smart"] = smart
         ws = ctx.open_workspace()
@@ -72,7 +64,7 @@ def _make_add(coll: Collection) -> click.Command:
 
     params: list[click.Parameter] = [click.Argument([name]) for name in positional]
     for spec in coll.fields:
-        if spec.name in positional or spec.name in _HIDDEN:
+        if spec.name in positional or spec.name in HIDDEN_FIELDS:
             continue
         if spec.type is FieldType.SMART:
             for criterion in SMART_CRITERIA:
@@ -122,25 +114,6 @@ def add() -> None:
 
 for _coll in COLLECTIONS.values():
     add.add_command(_make_add(_coll))
-
-
-def parse_assignments(ctx: CliContext, coll: Collection, pairs: tuple[str, ...]) -> dict[str, Any]:
-    """``field=value`` pairs into validated-type values (``field=`` unsets)."""
-    fields: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep:
-            raise click.UsageError(f"{pair!r} is not field=value (example: due=2027-03-31)")
-        if coll.name == "goals" and key in SMART_CRITERIA:
-            fields.setdefault("smart", {})[key] = text or None
-            continue
-        spec = coll.get(key)
-        if spec is None:
-            known = ", ".join(f.name for f in coll.fields if f.name not in _HIDDEN)
-            raise click.UsageError(f"{coll.kind} has no field {key!r}; fields: {known}")
-        fields[key] = _parse(ctx, spec, text)
-    return fields
 
 
 @cli.command()

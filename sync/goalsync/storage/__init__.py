@@ -1,15 +1,13 @@
-"""Durable, multi-process-safe document storage in automerge-repo's nodefs layout."""
+"""Durable, multi-process-safe document storage in automerge-repo's nodefs layout.
+
+Names are imported lazily (PEP 562): a reader that only lists chunk names (a
+freshness check) should not pay for importing the Automerge binding.
+"""
 
 from __future__ import annotations
 
-from goalsync.storage.chunkstore import (
-    ChunkStore,
-    FileChunkStore,
-    MemoryChunkStore,
-    StorageKey,
-    storage_id,
-)
-from goalsync.storage.docstore import DocumentStore, LoadedDocument
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "ChunkStore",
@@ -20,3 +18,30 @@ __all__ = [
     "StorageKey",
     "storage_id",
 ]
+
+_WHERE = {
+    "ChunkStore": "goalsync.storage.chunkstore",
+    "FileChunkStore": "goalsync.storage.filestore",
+    "MemoryChunkStore": "goalsync.storage.memstore",
+    "StorageKey": "goalsync.storage.keys",
+    "storage_id": "goalsync.storage.chunkstore",
+    "DocumentStore": "goalsync.storage.docstore",
+    "LoadedDocument": "goalsync.storage.docstore",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'goalsync.storage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from goalsync.storage.chunkstore import ChunkStore, storage_id
+    from goalsync.storage.docstore import DocumentStore, LoadedDocument
+    from goalsync.storage.filestore import FileChunkStore
+    from goalsync.storage.keys import StorageKey
+    from goalsync.storage.memstore import MemoryChunkStore

@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import secrets
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,7 +118,7 @@ class FileChunkStore:
 
     def _write_once(self, path: Path, data: bytes, replace: bool) -> bool:
         self._ensure_dir(path.parent)
-        tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
         try:
             try:
@@ -178,6 +176,8 @@ class FileChunkStore:
                 self.remove(key)
             return
         if path.is_dir():
+            import shutil  # rare; keeps the read path's imports small
+
             shutil.rmtree(path, ignore_errors=True)
         else:
             self.remove(prefix)

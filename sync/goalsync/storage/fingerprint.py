@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from goalsync.storage.chunkstore import ChunkStore
+if TYPE_CHECKING:
+    from goalsync.storage.chunkstore import ChunkStore
 from goalsync.storage.keys import StorageKey
 
 __all__ = ["CHUNK_KINDS", "fingerprint", "fingerprint_keys"]
