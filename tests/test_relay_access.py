@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
-from helpers.relay_peers import edit, keys, new_doc, open_peer, push_raw, team_relay
 from websockets.exceptions import InvalidStatus
 
 from goalsync.protocol.docid import new_document_id
@@ -15,6 +13,7 @@ from goalsync.relay import RelayLimits, TokenStore
 from goalsync.repo.client import SyncRefused, sync_once
 from goalsync.repo.docsync import DocSync
 from goalsync.storage import DocumentStore, MemoryChunkStore
+from helpers.relay_peers import edit, keys, new_doc, open_peer, push_raw, team_relay
 
 
 @pytest.fixture

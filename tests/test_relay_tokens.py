@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers.relay_peers import new_doc, open_peer, team_relay
 from websockets.exceptions import InvalidStatus
 
 from goalsync.protocol.docid import new_document_id
@@ -17,6 +16,7 @@ from goalsync.protocol.messages import Peer
 from goalsync.relay import TokenError, TokenStore
 from goalsync.repo.client import sync_once
 from goalsync.storage import DocumentStore, MemoryChunkStore
+from helpers.relay_peers import new_doc, open_peer, team_relay
 
 
 def test_tokens_are_stored_as_hashes_in_private_files(tmp_path: Path) -> None:
