@@ -66,7 +66,9 @@ async def test_three_devices_converge_with_offline_edits(tmp_path: Path, relay: 
         ws.close()
 
 
-async def test_concurrent_edits_of_one_field_are_listed_then_resolved(tmp_path: Path, relay: Relay) -> None:
+async def test_concurrent_edits_of_one_field_are_listed_then_resolved(
+    tmp_path: Path, relay: Relay
+) -> None:
     a = Workspace.create(_device(tmp_path, "a"))
     a.set_me(a.add_person("Ana"))
     goal = a.add_goal("Grow revenue")
@@ -83,7 +85,8 @@ async def test_concurrent_edits_of_one_field_are_listed_then_resolved(tmp_path: 
     [conflict] = b.conflicts()
     assert (conflict.record, conflict.field) == (goal, "title")
     assert {(v.value, v.who) for v in conflict.values} == {
-        ("Grow revenue to 2M", "Ana"), ("Grow revenue in the EU", "Ben"),
+        ("Grow revenue to 2M", "Ana"),
+        ("Grow revenue in the EU", "Ben"),
     }
     _, found_a = await sync_once(a, relay.url, None)
     assert found_a == 1 and len(a.conflicts()) == 1  # the other side sees it too
