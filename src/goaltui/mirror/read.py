@@ -310,10 +310,14 @@ class MirrorReader:
     def _records(self, table: _Layout, sql: str, params: Sequence[object]) -> list[dict[str, Any]]:
         cur = self._conn.execute(sql, params)
         names = [d[0] for d in cur.description]
-        return [
-            {name: table.decode(name, value) for name, value in zip(names, row, strict=True)}
-            for row in cur.fetchall()
-        ]
+        special = [(n, table.kinds[n]) for n in names if table.kinds.get(n) in ("bool", "json")]
+        records = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        for name, _kind in special:  # only bool and JSON columns need decoding
+            for record in records:
+                value = record[name]
+                if value is not None:
+                    record[name] = table.decode(name, value)
+        return records
 
 
 _ACTION_NAMES = {
