@@ -61,9 +61,28 @@ class Conn:
     principal: Principal
     bucket: TokenBucket
     docs: set[str] = field(default_factory=set)
+    closing: asyncio.Task[None] | None = None
 
-    async def close(self, code: int, reason: str) -> None:
-        await self.ws.close(code, reason)
+    def close(self, code: int, reason: str) -> None:
+        """Start closing from outside the connection's handler (which owns ``recv``); the
+        handler then finds the connection dropped and drains it."""
+        if self.closing is None:
+            self.closing = asyncio.ensure_future(self.ws.close(code, reason))
+
+
+async def close_connection(ws: ServerConnection, code: int = 1000, reason: str = "") -> None:
+    """Close ``ws``, draining frames the peer already sent.
+
+    Without draining, a peer that sent many frames (a flood) fills the receive queue,
+    the connection stops reading, never sees the peer's close frame, and the close
+    takes the whole close timeout.
+    """
+    closing = asyncio.create_task(ws.close(code, reason))
+    with contextlib.suppress(ConnectionClosed, TimeoutError):
+        async with asyncio.timeout(ws.close_timeout or 10.0):
+            while True:
+                await ws.recv()
+    await closing
 
 
 class Relay:
@@ -181,7 +200,7 @@ class Relay:
     async def _handler(self, ws: ServerConnection) -> None:
         principal = self._principals.pop(ws, None)
         if principal is None:
-            await ws.close(1008, "not authenticated")
+            await close_connection(ws, 1008, "not authenticated")
             return
         bucket = TokenBucket(self.limits.rate, self.limits.burst)
         try:
@@ -193,7 +212,7 @@ class Relay:
                 principal.name,
                 self.limits.join_timeout,
             )
-            await ws.close(1008, f"no join within {self.limits.join_timeout:g} s")
+            await close_connection(ws, 1008, f"no join within {self.limits.join_timeout:g} s")
             return
         except ConnectionClosed:
             return
@@ -205,7 +224,7 @@ class Relay:
             pass
         finally:
             self._drop(conn)
-            await ws.close()
+            await close_connection(ws)
 
     async def _serve(self, conn: Conn) -> None:
         idle = self.limits.idle_timeout
@@ -217,7 +236,9 @@ class Relay:
                 log.info(
                     "closing idle peer %s (%r) after %gs", conn.peer_id, conn.principal.name, idle
                 )
-                await conn.close(1001, f"idle for {idle:g} s")
+                await close_connection(conn.ws, 1001, f"idle for {idle:g} s")
+                return
+            if conn.key not in self.router.conns:  # dropped: revoked or replaced
                 return
             if not conn.bucket.take():
                 await self._flooded(conn.ws, conn.principal)
@@ -230,7 +251,7 @@ class Relay:
         log.warning(
             "closing a connection of %r: over %g messages/s", principal.name, self.limits.rate
         )
-        await ws.close(1008, "message rate limit exceeded")
+        await close_connection(ws, 1008, "message rate limit exceeded")
 
     async def _await_join(
         self, ws: ServerConnection, principal: Principal, bucket: TokenBucket
@@ -250,7 +271,7 @@ class Relay:
     async def _read(self, ws: ServerConnection, frame: str | bytes) -> Message | None:
         """Decode a frame; close the socket on a malformed one (returns None then)."""
         if isinstance(frame, str):
-            await ws.close(1003, "binary frames only")
+            await close_connection(ws, 1003, "binary frames only")
             return None
         try:
             return decode(frame, max_size=self.limits.max_frame)
@@ -258,7 +279,7 @@ class Relay:
             return IGNORED
         except ProtocolError as exc:
             log.info("closing a connection after a malformed frame: %s", exc)
-            await ws.close(1007, "malformed frame")
+            await close_connection(ws, 1007, "malformed frame")
             return None
 
     async def _accept(
@@ -267,7 +288,7 @@ class Relay:
         versions = join.supported_protocol_versions or (PROTOCOL_VERSION,)
         if PROTOCOL_VERSION not in versions:
             await self.send(ws, Error(self.peer_id, join.sender_id, "unsupported protocol version"))
-            await ws.close()
+            await close_connection(ws)
             return None
         old = self._by_peer.get(join.sender_id)
         if old is not None and old.principal != principal:
@@ -277,11 +298,11 @@ class Relay:
                 join.sender_id,
             )
             await self.send(ws, Error(self.peer_id, join.sender_id, "peer id in use"))
-            await ws.close(1008, "peer id in use")
+            await close_connection(ws, 1008, "peer id in use")
             return None
         if old is not None:
             self._drop(old)
-            await old.close(1000, "replaced by a newer connection with the same peer id")
+            old.close(1000, "replaced by a newer connection with the same peer id")
         self._serial += 1
         key = f"{join.sender_id}#{self._serial}"
         conn = Conn(ws, join.sender_id, key, principal, bucket)
@@ -310,7 +331,7 @@ class Relay:
                         "closing peer %s: token %r was revoked", conn.peer_id, conn.principal.name
                     )
                     self._drop(conn)
-                    await conn.close(1008, "token revoked")
+                    conn.close(1008, "token revoked")
 
     async def send(self, ws: ServerConnection, msg: Message) -> None:
         """Send one message; a socket that closed meanwhile is not an error."""
