@@ -7,8 +7,9 @@ and alignment rules it never uses.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from goalsync.lazy import lazy_getattr
 
 _EXPORTS = {
     "goaltui.model.schema": (
@@ -78,14 +79,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'goaltui.model' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_getattr(__name__, globals(), _WHERE)
 
 if TYPE_CHECKING:
     from goaltui.model.alignment import (

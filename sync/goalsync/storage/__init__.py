@@ -6,8 +6,9 @@ freshness check) should not pay for importing the Automerge binding.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from goalsync.lazy import lazy_getattr
 
 __all__ = [
     "ChunkStore",
@@ -29,14 +30,7 @@ _WHERE = {
     "LoadedDocument": "goalsync.storage.docstore",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'goalsync.storage' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _WHERE)
 
 
 if TYPE_CHECKING:
