@@ -7,6 +7,7 @@ A thin shell over :mod:`goalsync.relay`. The relay's data directory is, in order
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -151,8 +152,9 @@ def relay(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from goalsync.relay import RelayConfig, RelayLimits, RelayStartError, TokenStore, run_relay
+    from goalsync.relay import RelayConfig, RelayLimits, RelayStartError, TokenStore, build_relay
     from goalsync.relay.files import StateFileError
+    from goalsync.relay.runner import serve_until_signalled
 
     data_dir = _relay_dir(ctx, relay_dir)
     logging.basicConfig(
@@ -180,13 +182,14 @@ def relay(
         sys.stdout.flush()
 
     try:
+        server = build_relay(config)
         if not any(not t.revoked for t in TokenStore(data_dir / "relay").list()):
             click.echo(
                 "warning: no device tokens yet, so every connection is refused; add one with "
                 "'goaltui relay token add NAME --team TEAM'",
                 err=True,
             )
-        run_relay(config, listening)
+        asyncio.run(serve_until_signalled(server, listening))
     except (RelayStartError, StateFileError) as exc:
         raise _fail(exc) from None
 
