@@ -99,6 +99,7 @@ async def test_tokens_never_reach_the_logs(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="goalsync.relay.websockets")  # the CLI quiets it
     tokens = TokenStore(tmp_path / "relay")
     secret, revoked = tokens.add("laptop", "acme"), tokens.add("old", "acme")
     tokens.revoke("old")
