@@ -95,6 +95,11 @@ class Engine:
             return self._history(args.get("record_id"), int(args.get("limit", 50)))
         if op == "whoami":
             return self.ws.me
+        if op == "conflicts":
+            return [c.to_json() for c in self.ws.conflicts()]
+        if op == "resolve_conflict":
+            conflict_id = str(args.get("conflict_id") or "")
+            return self.ws.resolve_conflict(conflict_id, args.get("value")).to_json()
         if op not in OPERATIONS:
             raise GoaltuiError(f"unknown engine operation {op!r}")
         return getattr(self.ws, op)(**args)

@@ -241,6 +241,11 @@ class _DirectWriter:
         ws = self.workspace()
         if op == "history":
             return self._history(ws, kwargs.get("record_id"), int(kwargs.get("limit", 50)))
+        if op == "conflicts":
+            return [c.to_json() for c in ws.conflicts()]
+        if op == "resolve_conflict":
+            found = ws.resolve_conflict(str(kwargs.get("conflict_id") or ""), kwargs.get("value"))
+            return found.to_json()
         method = getattr(ws, op, None) if not op.startswith("_") else None
         if method is None or not callable(method):
             raise StorageProblem(f"unknown operation {op!r}")
