@@ -1,0 +1,1 @@
+module.exports = null; // cbor-x then decodes in pure JS
