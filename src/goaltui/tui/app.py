@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -21,11 +21,10 @@ from goaltui.paths import WorkspacePaths
 from goaltui.tui.backend import Backend, Change
 from goaltui.tui.dialogs.help import HelpScreen, KeyHelp
 from goaltui.tui.messages import GoalOpened, WorkspaceChanged
-from goaltui.tui.screens.alignment import AlignmentScreen
 from goaltui.tui.screens.base import WorkspaceScreen
-from goaltui.tui.screens.checkin import CheckinScreen
-from goaltui.tui.screens.goal_detail import GoalDetailScreen
-from goaltui.tui.screens.strategy import StrategyScreen
+
+if TYPE_CHECKING:
+    from goaltui.tui.screens.goal_detail import GoalDetailScreen
 
 __all__ = ["SCREENS", "GoalApp", "create_app", "run_app"]
 
@@ -41,7 +40,8 @@ SCREENS: dict[str, tuple[str, str]] = {
     "review": ("8", "Review"),
     "feedback": ("9", "Feedback inbox"),
 }
-BUILT = ("strategy", "alignment", "detail", "checkin")
+CONFLICTS = "conflicts"
+BUILT = (*SCREENS, CONFLICTS)
 LIGHT, DARK = "textual-light", "textual-dark"
 POLL_SECONDS = 0.5
 
@@ -56,6 +56,7 @@ class GoalApp(App[None]):
             Binding(key, f"show('{mode}')", title, show=False, id=f"app.screen.{mode}")
             for mode, (key, title) in SCREENS.items()
         ),
+        Binding("exclamation_mark,ctrl+k", "show('conflicts')", "Conflicts", id="app.conflicts"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("u", "undo", "Undo", id="app.undo"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, id="app.theme"),
@@ -89,15 +90,9 @@ class GoalApp(App[None]):
     def _factory(self, mode: str) -> Callable[[], Screen[None]]:
         def make() -> Screen[None]:
             assert self.backend is not None
-            screen: WorkspaceScreen
-            if mode == "strategy":
-                screen = StrategyScreen(self.backend)
-            elif mode == "alignment":
-                screen = AlignmentScreen(self.backend)
-            elif mode == "detail":
-                screen = self.detail = GoalDetailScreen(self.backend)
-            else:
-                screen = CheckinScreen(self.backend)
+            screen = _screen_class(mode)(self.backend)
+            if mode == "detail":
+                self.detail = cast("GoalDetailScreen", screen)
             self.workspace_screens.append(screen)
             return screen
 
@@ -128,7 +123,7 @@ class GoalApp(App[None]):
         if not self.ready:
             return
         if mode not in BUILT:
-            self.notify(f"{SCREENS[mode][1]} is not built yet", severity="warning")
+            self.notify(f"No screen {mode!r}", severity="warning", markup=False)
             return
         await self.switch_mode(mode)
         if mode == "detail" and self.detail is not None:
@@ -149,6 +144,9 @@ class GoalApp(App[None]):
             self.notify("Nothing to undo in this session", severity="warning")
         else:
             self.notify(f"Undone: {what}", markup=False)
+
+    async def _show_conflicts(self) -> None:
+        await self.action_show(CONFLICTS)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
@@ -173,6 +171,9 @@ class GoalApp(App[None]):
         yield from super().get_system_commands(screen)
         for mode, (key, title) in SCREENS.items():
             yield SystemCommand(f"Go to {title}", f"Screen {key}", partial(self.action_show, mode))
+        yield SystemCommand(
+            "Conflicts", "Fields edited concurrently: keep one value (!)", self._show_conflicts
+        )
         yield SystemCommand("Undo", "Undo this device's last edit (u)", self.action_undo)
         yield SystemCommand(
             "Light/dark theme", "Toggle the theme (ctrl+t)", self.action_toggle_theme
@@ -185,6 +186,31 @@ class GoalApp(App[None]):
                     f"{binding.id} ({self.get_key_display(binding)})",
                     partial(self.run_action, binding.action, active.node),
                 )
+
+
+def _screen_class(mode: str) -> type[WorkspaceScreen]:
+    """The screen class of a mode, imported when first shown (keeps start-up light)."""
+    import importlib
+
+    module, name = _SCREEN_CLASSES[mode]
+    cls: type[WorkspaceScreen] = getattr(
+        importlib.import_module(f"goaltui.tui.screens.{module}"), name
+    )
+    return cls
+
+
+_SCREEN_CLASSES: dict[str, tuple[str, str]] = {
+    "strategy": ("strategy", "StrategyScreen"),
+    "alignment": ("alignment", "AlignmentScreen"),
+    "detail": ("goal_detail", "GoalDetailScreen"),
+    "timeline": ("timeline", "TimelineScreen"),
+    "people": ("people", "PeopleScreen"),
+    "checkin": ("checkin", "CheckinScreen"),
+    "priorities": ("priorities", "PrioritiesScreen"),
+    "review": ("review", "ReviewScreen"),
+    "feedback": ("feedback", "FeedbackScreen"),
+    CONFLICTS: ("conflicts", "ConflictsScreen"),
+}
 
 
 def create_app(paths: WorkspacePaths, *, engine: bool = True, theme: str = DARK) -> GoalApp:
