@@ -155,6 +155,7 @@ class TimelineScreen(WorkspaceScreen):
             text.append(f" · {entry.who}", style="dim")
         if late:
             text.append(" · overdue", style="bold red")
+        text.no_wrap, text.overflow = True, "ellipsis"
         return text
 
     @staticmethod
