@@ -149,3 +149,30 @@ async def test_unreachable_relay_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(GoaltuiError):
         await sync_once(a, "ws://127.0.0.1:9", None, timeout=5)
     a.close()
+
+
+async def test_another_teams_token_cannot_read_or_overwrite_a_workspace(tmp_path: Path) -> None:
+    from goalsync.relay import TokenStore
+    from helpers.relay_peers import team_relay
+
+    relay = team_relay(tmp_path / "relay")
+    tokens = TokenStore(tmp_path / "relay" / "relay")
+    ours, theirs = tokens.add("ana-laptop", "product"), tokens.add("eve-laptop", "ops")
+    await relay.start()
+    try:
+        a = Workspace.create(_device(tmp_path, "a"))
+        a.add_goal("Confidential plan")
+        await sync_once(a, relay.url, ours)
+        paths = _device(tmp_path, "eve")
+        Workspace.attach(paths, a.doc_id)
+        with pytest.raises(SyncFailed, match="does not have that workspace"):
+            await fetch(paths, relay.url, theirs, timeout=10)
+        # a device of the other team holding the same document id is refused, not hung
+        other = Workspace.create(_device(tmp_path, "x"), document_id=a.doc_id)
+        other.add_goal("Overwrite attempt")
+        with pytest.raises(SyncFailed, match="refused"):
+            await sync_once(other, relay.url, theirs, timeout=10)
+        other.close()
+        a.close()
+    finally:
+        await relay.stop()

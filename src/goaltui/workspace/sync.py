@@ -58,6 +58,8 @@ async def sync_once(
     except SyncError as exc:
         raise SyncFailed(str(exc)) from None
     change = _settle(ws, engine, before)
+    if ws.doc_id in summary.rejected:
+        raise SyncFailed(f"{url}: {summary.rejected[ws.doc_id]}")
     return summary, change.conflicts if change else 0
 
 

@@ -294,8 +294,15 @@ class SyncClient:
             await self._on_sync(msg)
         elif isinstance(msg, DocUnavailable):
             doc = self.docs.get(msg.document_id)
-            if doc is not None and not doc.heads:
+            if doc is None:
+                return
+            if not doc.heads:
                 self._unavailable.add(msg.document_id)
+            else:  # we offered the document and the other side will not take it
+                self.summary.rejected[msg.document_id] = (
+                    "the server refused this document (another team may own it, "
+                    "or the token reached its document limit)"
+                )
         elif isinstance(msg, Error):
             log.warning("%s reported an error: %s", self.url, msg.message)
 
