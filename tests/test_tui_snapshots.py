@@ -21,6 +21,19 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48"
 pytestmark = pytest.mark.slow  # each test starts the app on a copy of the demo (1–4 s)
 
 
+KEYS = {
+    "strategy": "1",
+    "checkin": "6",
+    "timeline": "4",
+    "people": "5",
+    "raci": "5",
+    "priorities": "7",
+    "review": "8",
+    "feedback": "9",
+    "conflicts": "exclamation_mark",
+}
+
+
 def _runner(steps: str, ids: dict[str, str]) -> Any:
     async def run_before(pilot: Any) -> None:
         app = pilot.app
@@ -30,8 +43,12 @@ def _runner(steps: str, ids: dict[str, str]) -> Any:
         if steps == "detail":
             await app.action_show("detail", goal_id=ids["goal.launch"])
             await wait_until(pilot, lambda: app.detail.history_loaded, "history")
-        elif steps in ("strategy", "checkin"):
-            await pilot.press("1" if steps == "strategy" else "6")
+        elif steps in KEYS:
+            await pilot.press(KEYS[steps])
+            if steps == "conflicts":
+                await wait_until(pilot, lambda: app.screen.loaded, "conflicts loaded")
+            elif steps == "raci":
+                await pilot.press("r")
         elif steps == "help":
             await pilot.press("question_mark")
         elif steps == "form":
@@ -44,7 +61,10 @@ def _runner(steps: str, ids: dict[str, str]) -> Any:
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("screen", ["alignment", "detail", "strategy", "checkin", "help", "form"])
+@pytest.mark.parametrize(
+    "screen",
+    ["alignment", "detail", "strategy", "checkin", "help", "form", *list(KEYS)[2:]],
+)
 def test_screen_snapshot(snap_compare: Any, demo: Any, screen: str, size: tuple[int, int]) -> None:
     paths, ids = demo
     if screen == "checkin":
