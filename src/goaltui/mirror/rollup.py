@@ -20,38 +20,35 @@ from goaltui.model.alignment import compute_progress, latest_checkins
 from goaltui.model.progress import goal_progress
 from goaltui.model.records import Record
 
-__all__ = ["full_progress", "recompute"]
+__all__ = ["derived_columns", "recompute"]
 
 _UPDATE_KPI = (
     "UPDATE kpis SET progress = ?, current = ?, current_at = ?, last_checkin_at = ? WHERE id = ?"
 )
 
 
-def full_progress(conn: sqlite3.Connection, records: Sequence[Record]) -> None:
-    """Store every KPI's and goal's progress, computed by the model over all records."""
-    goals = [r for r in records if r.collection == "goals"]
-    kpis = [r for r in records if r.collection == "kpis"]
-    checkins = [r for r in records if r.collection == "checkins"]
+def derived_columns(
+    goals: Sequence[Record], kpis: Sequence[Record], checkins: Sequence[Record]
+) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    """Every goal's and KPI's derived columns (``tables.DERIVED`` order), by id.
+
+    Computed by the model's :func:`compute_progress` over all records, so that a rebuild
+    writes each row once, derived columns included.
+    """
     progress = compute_progress(goals, kpis, checkins)
     with_value = _latest_with_value(checkins)
-    current = {k: float(c["value"]) for k, c in with_value.items()}  # = current_values()
     latest = latest_checkins(checkins)
-    conn.executemany(
-        _UPDATE_KPI,
-        [
-            (
-                progress.get(k.id),
-                current.get(k.id),
-                _at(with_value.get(k.id)),
-                _at(latest.get(k.id)),
-                k.id,
-            )
-            for k in kpis
-        ],
-    )
-    conn.executemany(
-        "UPDATE goals SET progress = ? WHERE id = ?", [(progress.get(g.id), g.id) for g in goals]
-    )
+    kpi_columns: dict[str, tuple[Any, ...]] = {}
+    for kpi in kpis:
+        current = with_value.get(kpi.id)
+        kpi_columns[kpi.id] = (
+            progress.get(kpi.id),
+            None if current is None else float(current["value"]),  # = current_values()
+            _at(current),
+            _at(latest.get(kpi.id)),
+        )
+    goal_columns = {goal.id: (progress.get(goal.id),) for goal in goals}
+    return goal_columns, kpi_columns
 
 
 def recompute(
@@ -209,11 +206,11 @@ def _record(conn: sqlite3.Connection, collection: str, sql: str, record_id: str)
 
 def _latest_with_value(checkins: Iterable[Record]) -> dict[str, Record]:
     """Each KPI's latest check-in that has a value (the one ``current_values`` reads)."""
-    return latest_checkins(c for c in checkins if _finite(c.get("value")))
+    return latest_checkins(c for c in checkins if _finite(c.data.get("value")))
 
 
 def _at(record: Record | None) -> Any:
-    return None if record is None else record.get("at")
+    return None if record is None else record.data.get("at")
 
 
 def _finite(value: object) -> bool:

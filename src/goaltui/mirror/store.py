@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from goaltui.errors import StorageProblem
-from goaltui.mirror.rollup import full_progress, recompute
+from goaltui.mirror.bulk import bulk_load
+from goaltui.mirror.rollup import recompute
+from goaltui.mirror.rows import ROWS
 from goaltui.mirror.tables import (
     MIRROR_SCHEMA_VERSION,
     TABLES,
-    Table,
     ddl_fingerprint,
-    encode_value,
     layout_json,
     quote,
     schema_ddl,
     table_for,
 )
+from goaltui.mirror.version import format_heads, parse_heads
 from goaltui.mirror.views import VIEWS
 from goaltui.model import clock, dates
 from goaltui.model.records import Record
@@ -64,27 +65,6 @@ def _pinned_today() -> str | None:
     return dates.today()
 
 
-class _Statements:
-    """Prepared SQL per table, built once per schema."""
-
-    def __init__(self, table: Table) -> None:
-        cols = ["id", *(c.name for c in table.field_columns)]
-        names = ", ".join(quote(c) for c in cols)
-        marks = ", ".join("?" for _ in cols)
-        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in cols[1:])
-        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-        self.upsert = (
-            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks}) ON CONFLICT(id) {conflict}"
-        )
-        self.delete = f"DELETE FROM {quote(table.name)} WHERE id = ?"
-        self.fields = tuple((c.name, c.field_type) for c in table.field_columns)
-
-    def row(self, record: Record) -> tuple[object, ...]:
-        data = record.data
-        return (record.id, *(encode_value(data.get(n), t) for n, t in self.fields))
-
-
-_STATEMENTS = {name: _Statements(t) for name, t in TABLES.items()}
 _EXPECTED_OBJECTS = {t.name for t in TABLES.values()} | {name for name, _ in VIEWS}
 _EXPECTED_OBJECTS |= {"record_index", "mirror_meta"}
 
@@ -119,41 +99,39 @@ class Mirror:
             ) from exc
         return cls(conn, path, needs_rebuild)
 
-    def rebuild(self, records: Iterable[Record], state: str) -> None:
-        """Replace the whole content with ``records`` (one transaction), then store ``state``."""
+    def rebuild(
+        self, records: Iterable[Record], state: str, *, heads: Sequence[bytes] | None = None
+    ) -> None:
+        """Replace the whole content with ``records`` (one transaction), then store ``state``.
+
+        ``heads`` are the document heads the records were read at (stored for readers
+        that catch up incrementally); None stores none. Durability is relaxed for the
+        bulk load only: the mirror is derived, so a crash at worst costs a rebuild.
+        """
         conn = self._conn
-        with _transaction(conn):
-            for table in TABLES.values():
-                conn.execute(f"DELETE FROM {quote(table.name)}")
-            conn.execute("DELETE FROM record_index")
-            batches: dict[str, list[tuple[object, ...]]] = {name: [] for name in TABLES}
-            index: list[tuple[str, str]] = []
-            kept: list[Record] = []
-            for record in records:
-                stmts = _STATEMENTS.get(record.collection)
-                if stmts is None:
-                    continue
-                kept.append(record)
-                batches[record.collection].append(stmts.row(record))
-                index.append((record.id, record.collection))
-            for name, rows in batches.items():
-                if rows:
-                    conn.executemany(_STATEMENTS[name].upsert, rows)
-            conn.executemany(
-                "INSERT OR REPLACE INTO record_index (id, collection) VALUES (?, ?)", index
-            )
-            full_progress(conn, kept)
-            self._finish(state)
+        conn.execute("PRAGMA synchronous = OFF")
+        try:
+            with _transaction(conn):
+                bulk_load(conn, records)
+                self._finish(state, heads)
+        finally:
+            conn.execute("PRAGMA synchronous = NORMAL")
         self.needs_rebuild = False
         _tighten_sidecars(self.path)
 
     def apply(
-        self, upserts: Iterable[Record], deletes: Iterable[tuple[str, str]], state: str
+        self,
+        upserts: Iterable[Record],
+        deletes: Iterable[tuple[str, str]],
+        state: str,
+        *,
+        heads: Sequence[bytes] | None = None,
     ) -> None:
         """Upsert and delete the given records, refresh the progress they affect, store ``state``.
 
         Reads only the rows it needs through indexes: its cost follows the change, not the
-        size of the workspace.
+        size of the workspace. ``heads`` are the document heads the mirror now reflects;
+        None forgets the stored ones (they would be wrong).
         """
         conn = self._conn
         kpis: set[str] = set()
@@ -161,34 +139,39 @@ class Mirror:
         structural = False  # did a goal come, go or change (its parent, its archiving)?
         with _transaction(conn):
             for collection, record_id in deletes:
-                if collection not in _STATEMENTS:
+                if collection not in ROWS:
                     continue
                 _note_affected(conn, collection, record_id, kpis, goals)
                 structural = structural or collection == "goals"
-                conn.execute(_STATEMENTS[collection].delete, (record_id,))
+                conn.execute(ROWS[collection].delete, (record_id,))
                 conn.execute(
                     "DELETE FROM record_index WHERE id = ? AND collection = ?",
                     (record_id, collection),
                 )
             for record in upserts:
-                stmts = _STATEMENTS.get(record.collection)
-                if stmts is None:
+                rows = ROWS.get(record.collection)
+                if rows is None:
                     continue
                 _note_affected(conn, record.collection, record.id, kpis, goals)
                 structural = structural or record.collection == "goals"
-                conn.execute(stmts.upsert, stmts.row(record))
+                conn.execute(rows.upsert, rows.row(record))
                 conn.execute(
                     "INSERT OR REPLACE INTO record_index (id, collection) VALUES (?, ?)",
                     (record.id, record.collection),
                 )
                 _note_affected(conn, record.collection, record.id, kpis, goals)
             recompute(conn, kpis, goals, structural=structural)
-            self._finish(state)
+            self._finish(state, heads)
 
     def state(self) -> str | None:
         """The opaque state string stored by the last rebuild or apply (None if never)."""
         row = self._conn.execute("SELECT value FROM mirror_meta WHERE key = 'state'").fetchone()
         return None if row is None else str(row[0])
+
+    def heads(self) -> list[bytes] | None:
+        """The document heads stored by the last rebuild or apply (None if not known)."""
+        row = self._conn.execute("SELECT value FROM mirror_meta WHERE key = 'heads'").fetchone()
+        return None if row is None else parse_heads(row[0])
 
     def close(self) -> None:
         """Close the connection (a checkpoint folds the WAL back into the file)."""
@@ -200,11 +183,18 @@ class Mirror:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _finish(self, state: str) -> None:
+    def _finish(self, state: str, heads: Sequence[bytes] | None) -> None:
         conn = self._conn
         conn.execute(
             "INSERT OR REPLACE INTO mirror_meta (key, value) VALUES ('state', ?)", (state,)
         )
+        if heads is None:
+            conn.execute("DELETE FROM mirror_meta WHERE key = 'heads'")
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO mirror_meta (key, value) VALUES ('heads', ?)",
+                (format_heads(heads),),
+            )
         today = _pinned_today()
         if today is None:
             conn.execute("DELETE FROM mirror_meta WHERE key = 'today'")

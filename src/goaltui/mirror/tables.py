@@ -15,6 +15,7 @@ from goaltui.model.schema import COLLECTIONS, FieldType
 
 __all__ = [
     "DERIVED",
+    "JSON_TYPES",
     "MIRROR_SCHEMA_VERSION",
     "STRATEGY",
     "TABLES",
@@ -27,6 +28,7 @@ __all__ = [
     "quote",
     "schema_ddl",
     "table_for",
+    "table_indexes",
 ]
 
 
@@ -36,6 +38,8 @@ _SQL_TYPES = {
     FieldType.FLOAT: "REAL",
 }
 _JSON_TYPES = (FieldType.REFS, FieldType.SMART)
+JSON_TYPES = _JSON_TYPES
+"""Field types stored as JSON text."""
 
 # Columns people filter by; each gets an index where the table has it.
 _INDEXED = (
@@ -178,7 +182,12 @@ def _create_table(table: Table) -> str:
     return f"CREATE TABLE {quote(table.name)} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
-def _create_indexes(table: Table) -> list[str]:
+def table_indexes(table: Table) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of each index on ``table``.
+
+    A rebuild drops them before its bulk insert and creates them again after: building
+    an index once from sorted keys beats updating it row by row.
+    """
     names = {c.name for c in table.columns}
     out = []
     for col in _INDEXED:
@@ -189,9 +198,8 @@ def _create_indexes(table: Table) -> list[str]:
             if col in ("kpi", "goal") and "at" in names
             else quote(col)
         )
-        out.append(
-            f"CREATE INDEX {quote(f'idx_{table.name}_{col}')} ON {quote(table.name)} ({key})"
-        )
+        index = f"idx_{table.name}_{col}"
+        out.append((index, f"CREATE INDEX {quote(index)} ON {quote(table.name)} ({key})"))
     return out
 
 
@@ -209,7 +217,7 @@ def schema_ddl() -> list[str]:
     out = list(_META)
     for table in TABLES.values():
         out.append(_create_table(table))
-        out.extend(_create_indexes(table))
+        out.extend(sql for _, sql in table_indexes(table))
     out.extend(sql for _, sql in VIEWS)
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from goaltui.model.dates import instant_key
@@ -32,21 +33,29 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+@lru_cache(maxsize=1 << 16)
+def _instant_key(value: str) -> Any:
+    """``instant_key`` of a string, remembered: a roll-up reads each ``at`` several times."""
+    return instant_key(value)
+
+
 def checkin_order(record: Record) -> tuple[Any, str]:
     """Sort key of append-only records: ``at`` (unreadable sorts oldest), then id."""
-    return (instant_key(record.get("at")), record.id)
+    at = record.data.get("at")
+    return (_instant_key(at) if isinstance(at, str) else instant_key(at), record.id)
 
 
 def _latest(checkins: Iterable[Record], *, with_value: bool) -> dict[str, Record]:
-    latest: dict[str, Record] = {}
+    best: dict[str, tuple[tuple[Any, str], Record]] = {}
     for checkin in checkins:
-        kpi = checkin.get("kpi")
-        if not isinstance(kpi, str) or (with_value and _number(checkin.get("value")) is None):
+        kpi = checkin.data.get("kpi")
+        if not isinstance(kpi, str) or (with_value and _number(checkin.data.get("value")) is None):
             continue
-        best = latest.get(kpi)
-        if best is None or checkin_order(checkin) > checkin_order(best):
-            latest[kpi] = checkin
-    return latest
+        order = checkin_order(checkin)
+        found = best.get(kpi)
+        if found is None or order > found[0]:
+            best[kpi] = (order, checkin)
+    return {kpi: checkin for kpi, (_, checkin) in best.items()}
 
 
 def latest_checkins(checkins: Iterable[Record]) -> dict[str, Record]:
@@ -61,7 +70,7 @@ def current_values(checkins: Iterable[Record]) -> dict[str, float]:
 
 def kpi_current_value(kpi: Record, checkins: Iterable[Record]) -> float | None:
     """The current value of one KPI from a set of check-ins (None before any)."""
-    return current_values(c for c in checkins if c.get("kpi") == kpi.id).get(kpi.id)
+    return current_values(c for c in checkins if c.data.get("kpi") == kpi.id).get(kpi.id)
 
 
 def _clamp(value: float | None) -> float | None:
@@ -71,7 +80,7 @@ def _clamp(value: float | None) -> float | None:
 
 
 def _kpi_weight(kpi: Record) -> float | None:
-    weight = _number(kpi.get("weight"))
+    weight = _number(kpi.data.get("weight"))
     return None if weight is None or weight < 0 else weight
 
 
@@ -105,28 +114,28 @@ def compute_progress(
     (possible after concurrent edits) are treated as roots, so the loop is broken
     the same way whatever the input order. O(goals + kpis + check-ins).
     """
-    live = {g.id: g for g in goals if not g.get("archived")}
+    live = {g.id: g for g in goals if not g.data.get("archived")}
     values = current_values(checkins)
     result: dict[str, float | None] = {}
     parts: dict[str, list[tuple[float | None, float | None]]] = {gid: [] for gid in live}
     for kpi in kpis:
-        if kpi.get("archived"):
+        if kpi.data.get("archived"):
             continue
         progress = _clamp(
             kpi_progress(
-                _number(kpi.get("baseline")),
-                _number(kpi.get("target")),
+                _number(kpi.data.get("baseline")),
+                _number(kpi.data.get("target")),
                 values.get(kpi.id),
-                kpi.get("direction") or "increase",
+                kpi.data.get("direction") or "increase",
             )
         )
         result[kpi.id] = progress
-        goal = kpi.get("goal")
+        goal = kpi.data.get("goal")
         if isinstance(goal, str) and goal in parts:
             parts[goal].append((progress, _kpi_weight(kpi)))
     parent_of: dict[str, str] = {}
     for gid, goal in live.items():
-        parent = goal.get("parent")
+        parent = goal.data.get("parent")
         if isinstance(parent, str) and parent in live:
             parent_of[gid] = parent
     for member in _loop_members(parent_of):

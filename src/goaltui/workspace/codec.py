@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from automerge import core as am
@@ -36,13 +37,15 @@ _Reader = am.Document | am.Transaction
 def read_value(doc: _Reader, value: Any) -> Any:
     """A plain Python value for one ``get()`` result (scalar or object)."""
     kind, obj_id = value
-    if isinstance(kind, tuple):
-        scalar_type, scalar = kind
-        if scalar_type == am.ScalarType.Bytes:
+    if kind.__class__ is tuple:
+        scalar = kind[1]
+        if scalar.__class__ is list and kind[0] == am.ScalarType.Bytes:
             return bytes(scalar)
-        if scalar_type == am.ScalarType.Null:
-            return None
-        return scalar
+        return scalar  # a Null scalar reads as None
+    return _read_object(doc, kind, obj_id)
+
+
+def _read_object(doc: _Reader, kind: Any, obj_id: bytes) -> Any:
     if kind == am.ObjType.Text:
         return doc.text(obj_id)
     if kind == am.ObjType.List:
@@ -51,9 +54,31 @@ def read_value(doc: _Reader, value: Any) -> Any:
 
 
 def read_map(doc: _Reader, obj: bytes) -> dict[str, Any]:
-    """A map object as a dict of plain values."""
+    """A map object as a dict of plain values.
+
+    Two calls into the binding per map (its keys, then its values, both in key order)
+    instead of one ``get`` per key: those calls are most of the cost of reading every
+    record for a mirror rebuild.
+    """
+    keys = doc.keys(obj)
+    values = doc.values(obj)
+    if len(keys) != len(values):  # not aligned (never seen): read key by key
+        return _read_map_by_key(doc, obj, keys)
     out: dict[str, Any] = {}
-    for key in doc.keys(obj):
+    for key, (kind, obj_id) in zip(keys, values, strict=True):
+        if kind.__class__ is tuple:
+            scalar = kind[1]
+            if scalar.__class__ is list and kind[0] == am.ScalarType.Bytes:
+                scalar = bytes(scalar)
+            out[key] = scalar
+        else:
+            out[key] = _read_object(doc, kind, obj_id)
+    return out
+
+
+def _read_map_by_key(doc: _Reader, obj: bytes, keys: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in keys:
         got = doc.get(obj, key)
         if got is not None:
             out[key] = read_value(doc, got)
@@ -75,15 +100,29 @@ def collection_obj(doc: _Reader, name: str) -> bytes | None:
     return _child_map(doc, am.ROOT, name)
 
 
+_NUMERIC: dict[str, tuple[Collection, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _numeric_fields(coll: Collection) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(float fields, int fields) of a collection, worked out once per collection."""
+    cached = _NUMERIC.get(coll.name)
+    if cached is None or cached[0] is not coll:
+        floats = tuple(f.name for f in coll.fields if f.type is FieldType.FLOAT)
+        ints = tuple(f.name for f in coll.fields if f.type is FieldType.INT)
+        cached = _NUMERIC[coll.name] = (coll, floats, ints)
+    return cached[1], cached[2]
+
+
 def _normalise(coll: Collection, data: dict[str, Any]) -> dict[str, Any]:
     """Coerce values written by other clients into the schema's Python types."""
-    for name, value in list(data.items()):
-        spec = coll.get(name)
-        if spec is None or value is None:
-            continue
-        if spec.type is FieldType.FLOAT and isinstance(value, int) and not isinstance(value, bool):
+    floats, ints = _numeric_fields(coll)
+    for name in floats:
+        value = data.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
             data[name] = float(value)
-        elif spec.type is FieldType.INT and isinstance(value, float) and value.is_integer():
+    for name in ints:
+        value = data.get(name)
+        if isinstance(value, float) and value.is_integer():
             data[name] = int(value)
     return data
 
@@ -107,16 +146,28 @@ def read_record(doc: _Reader, coll_name: str, record_id: str) -> Record | None:
 
 
 def iter_records(doc: _Reader, coll_name: str) -> Iterator[Record]:
-    """Every record of a collection, in id order."""
+    """Every record of a collection, in id order.
+
+    The collection's map is resolved once and its records listed with one ``keys`` and
+    one ``values`` call, not one lookup per record.
+    """
     parent = collection_obj(doc, coll_name)
     if parent is None:
         return
     coll = COLLECTIONS.get(coll_name)
-    for record_id in sorted(doc.keys(parent)):
-        obj = _child_map(doc, parent, record_id)
-        if obj is not None:
-            data = read_map(doc, obj)
-            yield Record(coll_name, record_id, data if coll is None else _normalise(coll, data))
+    ids = doc.keys(parent)
+    objs = doc.values(parent)
+    if len(ids) != len(objs):  # not aligned (never seen): look each record up
+        entries = [(i, doc.get(parent, i)) for i in ids]
+    else:
+        entries = list(zip(ids, objs, strict=True))
+    entries.sort(key=itemgetter(0))  # the binding lists keys sorted already: a cheap check
+    map_type = am.ObjType.Map
+    for record_id, got in entries:
+        if got is None or got[0].__class__ is tuple or got[0] != map_type:
+            continue
+        data = read_map(doc, got[1])
+        yield Record(coll_name, record_id, data if coll is None else _normalise(coll, data))
 
 
 def splice_text(tx: am.Transaction, text_obj: bytes, old: str, new: str) -> None:

@@ -1,0 +1,65 @@
+"""Loading a whole workspace into an empty mirror, inside the caller's transaction.
+
+The costs of a rebuild are per row, so each row is written once: progress and the
+other derived columns are computed first (by the model, over every record) and go
+into the same INSERT as the fields; indexes are dropped before the load and built
+again after it from sorted keys, instead of being updated row by row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from operator import attrgetter
+
+from goaltui.mirror.rollup import derived_columns
+from goaltui.mirror.rows import ROWS
+from goaltui.mirror.tables import TABLES, quote, table_indexes
+from goaltui.model.records import Record
+
+__all__ = ["bulk_load"]
+
+_INDEXES = [index for table in TABLES.values() for index in table_indexes(table)]
+_BY_ID = attrgetter("id")
+
+
+def bulk_load(conn: sqlite3.Connection, records: Iterable[Record]) -> None:
+    """Replace every table's rows with ``records`` (unknown collections are skipped).
+
+    Within one collection a later record replaces an earlier one with the same id.
+    """
+    by_collection = _by_collection(records)
+    goals = by_collection["goals"]
+    kpis = by_collection["kpis"]
+    goal_extra, kpi_extra = derived_columns(goals, kpis, by_collection["checkins"])
+    extras = {"goals": goal_extra, "kpis": kpi_extra}
+    for name, _ in _INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {quote(name)}")
+    for table in TABLES.values():
+        conn.execute(f"DELETE FROM {quote(table.name)}")
+    conn.execute("DELETE FROM record_index")
+    index: list[tuple[str, str]] = []
+    for name, found in by_collection.items():
+        if not found:
+            continue
+        rows = ROWS[name]
+        extra = extras.get(name)
+        if extra is None:
+            conn.executemany(rows.insert, map(rows.row, found))
+        else:
+            conn.executemany(rows.insert, [rows.row(r, extra[r.id]) for r in found])
+        index.extend((r.id, name) for r in found)
+    index.sort()
+    conn.executemany("INSERT OR REPLACE INTO record_index (id, collection) VALUES (?, ?)", index)
+    for _, sql in _INDEXES:
+        conn.execute(sql)
+
+
+def _by_collection(records: Iterable[Record]) -> dict[str, list[Record]]:
+    """The records per known collection, one per id (the last one), sorted by id."""
+    buckets: dict[str, dict[str, Record]] = {name: {} for name in ROWS}
+    for record in records:
+        bucket = buckets.get(record.collection)
+        if bucket is not None:
+            bucket[record.id] = record
+    return {name: sorted(bucket.values(), key=_BY_ID) for name, bucket in buckets.items()}
