@@ -20,7 +20,16 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``benchmarks.*`` importable
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from benchmarks import bench_bytes, bench_cli, bench_edit, bench_mirror, bench_open
+from benchmarks import (
+    bench_bytes,
+    bench_cli,
+    bench_edit,
+    bench_mirror,
+    bench_open,
+    bench_relay_load,
+    bench_sync,
+    bench_tui,
+)
 from benchmarks.common import Benchmark, Context, Row, Unavailable, log
 from benchmarks.generate import ADD_LIMIT, BUILDS
 from benchmarks.report import format_table
@@ -33,6 +42,9 @@ ALL: list[Benchmark] = [
     *bench_cli.BENCHMARKS,
     *bench_mirror.BENCHMARKS,
     *bench_bytes.BENCHMARKS,
+    *bench_sync.BENCHMARKS,
+    *bench_relay_load.BENCHMARKS,
+    *bench_tui.BENCHMARKS,
 ]
 DEFAULT_SIZES = "1000,10000,100000"
 QUICK_SIZES = "200"
