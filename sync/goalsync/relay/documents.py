@@ -8,8 +8,10 @@ about it. "Denied" and "missing" get the same ``doc-unavailable``.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+from collections import deque
 from typing import TYPE_CHECKING
 
 from goalsync.protocol.messages import (
@@ -31,6 +33,7 @@ __all__ = ["IGNORED", "DocumentRouter"]
 log = logging.getLogger(__name__)
 
 IGNORED = Leave("(ignored)")  # sentinel: a well-formed message of an unknown type
+UNAVAILABLE = "unavailable"  # outcome of a message: answer doc-unavailable
 
 
 class DocumentRouter:
@@ -42,6 +45,8 @@ class DocumentRouter:
         self.docs: dict[str, DocSync] = {}
         self.doc_peers: dict[str, set[str]] = {}
         self.ephemeral_seen: dict[tuple[str, str], int] = {}
+        self.queues: dict[str, deque[tuple[Conn, Sync | Request]]] = {}
+        self.workers: dict[str, asyncio.Future[None]] = {}
 
     def forget(self, conn: Conn) -> bool:
         """Remove the peer from every document; False if it was already gone."""
@@ -55,10 +60,15 @@ class DocumentRouter:
                 doc.remove_peer(conn.key)
             if not peers:
                 self.doc_peers.pop(doc_id, None)
-                self.docs.pop(doc_id, None)  # durable already; reload on next use
+                self._close_doc_if_unused(doc_id)
         for key in [k for k in self.ephemeral_seen if k[0] == conn.peer_id]:
             del self.ephemeral_seen[key]
         return True
+
+    async def idle(self) -> None:
+        """Wait until every queued message has been served (and its changes stored)."""
+        while self.workers:
+            await asyncio.gather(*self.workers.values(), return_exceptions=True)
 
     async def on_message(self, conn: Conn, msg: Message) -> bool:
         """Handle one decoded message; False when the connection must end."""
@@ -102,44 +112,105 @@ class DocumentRouter:
         return bool(ownership.claim(conn.principal, doc.doc_id))
 
     async def _on_sync(self, conn: Conn, msg: Sync | Request) -> None:
+        """Queue the message on its document; the document's worker takes it from there.
+
+        The connection's reader goes straight back to reading, so a document waiting
+        for its disk write never holds up another document's messages.
+        """
+        doc_id = msg.document_id
+        self.queues.setdefault(doc_id, deque()).append((conn, msg))
+        if doc_id not in self.workers:
+            self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id))
+
+    async def _work(self, doc_id: str) -> None:
+        """Group commit: apply every queued message, store once, then answer and forward.
+
+        Messages that arrive while the batch is being stored wait for the next batch, so
+        nothing is answered or forwarded before it is durable, and a burst on a document
+        costs one write and one message per peer instead of one per change.
+        """
+        queue = self.queues[doc_id]
+        try:
+            while queue:
+                batch = list(queue)
+                queue.clear()
+                await self._batch(doc_id, batch)
+        except Exception:
+            log.exception("relay: failed to serve document %s", doc_id)
+        finally:
+            del self.workers[doc_id]
+            if queue:  # arrived during the failure above: serve them
+                self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id))
+            else:
+                self.queues.pop(doc_id, None)
+                self._close_doc_if_unused(doc_id)
+
+    async def _batch(self, doc_id: str, batch: list[tuple[Conn, Sync | Request]]) -> None:
+        replies: dict[str, Conn] = {}
+        unavailable: list[Conn] = []
+        changed = False
+        doc: DocSync | None = None
+        for conn, msg in batch:
+            if conn.key not in self.conns:
+                continue  # gone meanwhile
+            outcome = self._apply(conn, msg)
+            if outcome is None or isinstance(outcome, str):
+                if outcome == UNAVAILABLE:
+                    unavailable.append(conn)
+                continue
+            doc, did_change = outcome
+            changed |= did_change
+            replies[conn.key] = conn
+        if changed and doc is not None:
+            await asyncio.to_thread(doc.persist)  # durable before anyone hears of it
+        for conn in unavailable:
+            await self._unavailable(conn, doc_id)
+        if doc is None:
+            return
+        targets = list(replies.values())
+        if changed:
+            targets += [c for c in self._others_of(set(replies), doc_id) if c.key not in replies]
+        for conn in targets:
+            await self._sync_to(conn, doc_id, doc)
+
+    def _apply(self, conn: Conn, msg: Sync | Request) -> tuple[DocSync, bool] | str | None:
+        """Apply one message: (the document, whether it changed), UNAVAILABLE, or None
+        for a rejected message."""
         doc_id = msg.document_id
         if not self._may_access(conn, doc_id):
-            await self._unavailable(conn, doc_id)
-            return
+            return UNAVAILABLE
         doc = self._doc(doc_id)
         claimed = self._claim(conn, doc, msg.data)
         if claimed is False:
-            await self._unavailable(conn, doc_id)
-            self._close_doc_if_unused(doc_id)
-            return
+            return UNAVAILABLE
         conn.docs.add(doc_id)
         self.doc_peers.setdefault(doc_id, set()).add(conn.key)
         try:
-            result = doc.receive(conn.key, msg.data)
+            result = doc.receive(conn.key, msg.data, persist=False)
         except RejectedMessage as exc:
             log.info("rejected a sync message from %s for %s: %s", conn.peer_id, doc_id, exc)
-            return
+            return None
         finally:
             if claimed and not doc.heads and self.relay.ownership is not None:
                 self.relay.ownership.release(conn.principal, doc_id)
         if isinstance(msg, Request) and not doc.heads:
-            await self._unavailable(conn, doc_id)
-            return
-        await self._sync_to(conn, doc_id, doc)
-        if result.changed:
-            for other in self._others(conn, doc_id):
-                await self._sync_to(other, doc_id, doc)
+            return UNAVAILABLE
+        return doc, result.changed
 
     def _close_doc_if_unused(self, doc_id: str) -> None:
-        if not self.doc_peers.get(doc_id):
-            self.docs.pop(doc_id, None)
+        if not self.doc_peers.get(doc_id) and doc_id not in self.workers:
+            self.docs.pop(doc_id, None)  # durable already; reloaded on next use
 
     def _others(self, conn: Conn, doc_id: str) -> list[Conn]:
-        """The other peers with ``doc_id`` open that may still access it; peers that lost
-        access (another team claimed the document) are taken out of its peer set."""
+        """The other peers with ``doc_id`` open that may still access it."""
+        return self._others_of({conn.key}, doc_id)
+
+    def _others_of(self, keys: set[str], doc_id: str) -> list[Conn]:
+        """The peers with ``doc_id`` open, but ``keys``, that may still access it; peers
+        that lost access (another team claimed the document) leave its peer set."""
         peers = self.doc_peers.get(doc_id, set())
         result = []
-        for key in sorted(peers - {conn.key}):
+        for key in sorted(peers - keys):
             other = self.conns.get(key)
             if other is None:
                 continue

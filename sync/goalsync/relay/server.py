@@ -161,6 +161,7 @@ class Relay:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        await self.router.idle()
 
     async def __aenter__(self) -> Relay:
         await self.start()

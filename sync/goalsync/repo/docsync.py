@@ -16,7 +16,7 @@ from automerge import core as am
 from goalsync.protocol.docid import validate_document_id
 from goalsync.storage import DocumentStore, StorageKey
 
-from .syncmsg import RejectedMessage, SyncMessageInfo, inspect_sync_message
+from .syncmsg import RejectedMessage, SyncMessageInfo, carries_changes, inspect_sync_message
 
 __all__ = ["DocSync", "ReceiveResult", "RejectedMessage"]
 
@@ -168,15 +168,19 @@ class DocSync:
 
     # -- sync --------------------------------------------------------------------------
 
-    def receive(self, peer_id: str, data: bytes) -> ReceiveResult:
+    def receive(self, peer_id: str, data: bytes, *, persist: bool = True) -> ReceiveResult:
         """Apply one sync message from ``peer_id``; store new changes durably.
 
+        With ``persist=False`` the caller stores them (:meth:`persist`) before telling
+        anyone, e.g. once for a batch of messages (the relay's group commit).
         Raises :class:`RejectedMessage` for a malformed or hostile message; the
-        document then holds exactly what it held before.
+        document then holds what storage holds (with ``persist=True``: exactly what
+        it held before).
         """
         info = inspect_sync_message(data)
         message = _decode(data)
-        self.persist()
+        if persist:
+            self.persist()
         peer = self._peer(peer_id)
         before = self.heads
         self._maybe_restart(peer, info, before)
@@ -190,7 +194,7 @@ class DocSync:
         peer.their_heads = info.heads
         peer.idle_at = None
         after = self.heads
-        if after != before:
+        if persist and after != before:
             self.persist()
         return ReceiveResult(before, after, info.heads)
 
@@ -204,9 +208,12 @@ class DocSync:
         peer.fresh_used = True
 
     def _recover(self, peer: _Peer) -> None:
+        """Reload from storage; every peer's sync state starts again, since changes
+        received but not yet stored may be gone and peers must offer them again."""
         self.reload()
-        peer.state = am.SyncState()
-        peer.idle_at = None
+        for other in self._peers.values():
+            other.state = am.SyncState()
+            other.idle_at = None
         peer.fresh_used = True
 
     def generate(self, peer_id: str) -> bytes | None:
@@ -219,7 +226,7 @@ class DocSync:
         peer.sent += 1
         data: bytes = message.encode()
         # A message without changes (an ack, or our heads) leaves nothing pending.
-        peer.idle_at = None if inspect_sync_message(data).change_chunks else self.heads
+        peer.idle_at = None if carries_changes(data) else self.heads
         return data
 
     def count_changes_since(self, heads: Heads) -> int:

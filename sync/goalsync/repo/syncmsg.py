@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from goalsync.amcore import MAGIC, SYNC_V1, SYNC_V2, CorruptData, read_uleb
 from goalsync.protocol.cbor import ProtocolError
 
-__all__ = ["RejectedMessage", "SyncMessageInfo", "inspect_sync_message"]
+__all__ = ["RejectedMessage", "SyncMessageInfo", "carries_changes", "inspect_sync_message"]
 
 HASH = 32
 CHUNK_DOCUMENT = 0
@@ -116,3 +116,24 @@ def inspect_sync_message(data: bytes) -> SyncMessageInfo:
         if cur.pos != len(cur.data):
             raise RejectedMessage("sync message has trailing bytes after its trailer")
     return SyncMessageInfo(heads, count, carries_document)
+
+
+def carries_changes(data: bytes) -> bool:
+    """True if a sync message we generated ourselves carries changes.
+
+    Skips the checks of :func:`inspect_sync_message` (our own output needs none), so it
+    costs a few dozen bytes read, not a checksum of every change.
+    """
+    pos = 1
+    count, pos = read_uleb(data, pos)  # heads
+    pos += count * HASH
+    count, pos = read_uleb(data, pos)  # need
+    pos += count * HASH
+    haves, pos = read_uleb(data, pos)
+    for _ in range(haves):
+        count, pos = read_uleb(data, pos)
+        pos += count * HASH
+        length, pos = read_uleb(data, pos)
+        pos += length
+    changes, _ = read_uleb(data, pos)
+    return changes > 0
