@@ -249,13 +249,16 @@ async def test_with_the_real_engine_a_new_goal_is_durable(demo: Any) -> None:
             pilot,
             lambda: app.ready and isinstance(app.screen, AlignmentScreen) and app.screen,
             "start",
+            tries=6000,
         )
         await pilot.press("a")
-        form = await _form(pilot)
+        form = await _form(pilot)  # the engine child process starts meanwhile
         form.query_one("#field-title", Input).value = "Engine-made [goal]"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: app.screen is screen, "form closed", tries=1500)
-        await wait_until(pilot, lambda: "Engine-made [goal]" in screen_text(app), "in the tree")
+        await wait_until(pilot, lambda: app.screen is screen, "form closed", tries=6000)
+        await wait_until(
+            pilot, lambda: "Engine-made [goal]" in screen_text(app), "in the tree", tries=6000
+        )
         assert app.backend is not None and app.backend.uses_engine
     assert any(g.get("title") == "Engine-made [goal]" for g in reopen_records(paths, "goals"))
     assert mirror_rows(paths, "goals", title="Engine-made [goal]")

@@ -20,7 +20,6 @@ from goaltui.errors import GoaltuiError, StorageProblem
 from goaltui.freshness import fresh_reader
 from goaltui.mirror.read import MirrorReader
 from goaltui.paths import WorkspacePaths
-from goaltui.workspace.config import WorkspaceConfig
 
 __all__ = ["Backend", "Change"]
 
@@ -102,6 +101,8 @@ class Backend:
     @property
     def me(self) -> str | None:
         """The person id of this device's user (the workspace config's ``me``)."""
+        from goaltui.workspace.config import WorkspaceConfig  # imports the workspace: lazily
+
         try:
             return WorkspaceConfig.load(self.paths.config).me
         except GoaltuiError:

@@ -46,6 +46,7 @@ class AlignmentScreen(WorkspaceScreen):
         yield Input(placeholder="filter goals by title (enter: done, esc: clear)", id="filter")
         yield Static("", id="tree-heading")
         yield GoalList(self.model, id="goals")
+        yield Static("", id="status-rule")
         yield Static("", id="status-line")
         yield Footer()
 
@@ -88,7 +89,7 @@ class AlignmentScreen(WorkspaceScreen):
         line = self.query_one("#status-line", Static)
         row = self.goals.current
         if goal_id is None or row is None:
-            line.update("")
+            line.update("", layout=False)
             return
         text = Text(str(row.goal.get("title") or ""), style="bold")
         text.append("  ")
@@ -99,7 +100,8 @@ class AlignmentScreen(WorkspaceScreen):
                 text.append(f"\n⚠ {WARNING_MARKS.get(w.code, '?')} {w.message}")
         else:
             text.append("\n✓ no warnings")
-        line.update(text)
+        text.no_wrap, text.overflow = True, "ellipsis"
+        line.update(text, layout=False)  # fixed height: no reflow, only these lines are sent
 
     # --- filter and sort -----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -28,7 +28,7 @@ class GoalList(ScrollView, can_focus=True):
     """Goals as an expandable tree, one line each, drawn from the mirror page by page."""
 
     DEFAULT_CSS = """
-    GoalList { height: 1fr; }
+    GoalList { height: 1fr; overflow-x: hidden; }
     GoalList > .goal-list--cursor { background: $accent 40%; text-style: bold; }
     GoalList > .goal-list--warning { color: $warning; }
     GoalList > .goal-list--dim { color: $text-muted; }
@@ -53,7 +53,7 @@ class GoalList(ScrollView, can_focus=True):
         Binding("enter", "open", "Open", id="list.open"),
     ]
 
-    cursor = reactive(0, always_update=True)
+    cursor = reactive(0, always_update=True, repaint=False)
 
     class Highlighted(Message):
         """The cursor moved to another goal."""
@@ -96,10 +96,20 @@ class GoalList(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         if new >= len(self.model.rows) - 5 and self.model.load_more():
             self.virtual_size = Size(self.size.width, len(self.model.rows))
+        top = int(self.scroll_offset.y)
         self.scroll_to_region_line(new)
-        self.refresh()
+        if int(self.scroll_offset.y) == top:
+            self._refresh_line(old)  # only the two rows that changed reach the terminal
+            self._refresh_line(new)
+        else:
+            self.refresh()
         row = self.current
         self.post_message(self.Highlighted(row.id if row else None))
+
+    def _refresh_line(self, index: int) -> None:
+        y = index - int(self.scroll_offset.y)
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
 
     def scroll_to_region_line(self, line: int) -> None:
         top = int(self.scroll_offset.y)
@@ -191,10 +201,10 @@ class GoalList(ScrollView, can_focus=True):
         text.append(status_mark(goal.get("status")) + " ")
         text.append(fit(str(goal.get("title") or "(untitled)"), title_width))
         marks = warning_marks([w.code for w in warnings])
-        text.append(
-            fit(f" ⚠{marks}" if marks else "", 8),
-            style=self.get_component_rich_style("goal-list--warning"),
-        )
+        if marks:
+            text.append(fit(f" ⚠{marks}", 8), self.get_component_rich_style("goal-list--warning"))
+        else:
+            text.append(" " * 8)
         if show_owner:
             text.append(" " + fit(self.model.name(goal.get("owner")), 12), style=dim)
         if show_due:
