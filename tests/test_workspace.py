@@ -232,3 +232,35 @@ def test_undo_of_strategy(ws: Workspace) -> None:
     ws.set_strategy({"vision": "B", "mission": "M"})
     ws.undo()
     assert dict(ws.strategy().data) == {"vision": "A"}
+
+
+def test_a_mirror_left_behind_catches_up_from_its_heads(ws_paths: WorkspacePaths) -> None:
+    """Another process's edits reach a stale mirror by a diff, not a rebuild."""
+    from goaltui.mirror.read import MirrorReader
+
+    with Workspace.create(ws_paths) as first:
+        kept = first.add_goal("Kept")
+        first.ensure_mirror()
+    with Workspace.open(ws_paths) as second:
+        second._mirror = None  # edits from a process that does not maintain the mirror
+        second._open_mirror = lambda: _NoMirror()  # type: ignore[method-assign]
+        added = second.add_goal("Added elsewhere")
+    with MirrorReader(ws_paths.mirror) as reader:
+        assert reader.get(added) is None  # the mirror is behind
+    with Workspace.open(ws_paths) as third:
+        rebuilt: list[bool] = []
+        original = third._mirror_rebuild
+        third._mirror_rebuild = lambda: (rebuilt.append(True), original())  # type: ignore[method-assign]
+        third.ensure_mirror()
+        assert rebuilt == []
+    with MirrorReader(ws_paths.mirror) as reader:
+        assert reader.get(added)[1]["title"] == "Added elsewhere"  # type: ignore[index]
+        assert reader.get(kept)[1]["title"] == "Kept"  # type: ignore[index]
+
+
+class _NoMirror:
+    def apply(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None

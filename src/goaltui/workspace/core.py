@@ -411,10 +411,26 @@ class Workspace(RecordEditing):
             from goaltui.mirror.store import Mirror
 
             self._mirror = Mirror.open(self.paths.mirror)
-            if self._mirror.needs_rebuild or self._mirror.state() != self.mirror_state():
-                self._mirror.rebuild(self.all_records(), self.mirror_state())
+            if self._mirror.needs_rebuild:
+                self._mirror_rebuild()
                 self._mirror.needs_rebuild = False
+            elif self._mirror.state() != self.mirror_state():
+                self._catch_up_mirror(self._mirror.heads())
         return self._mirror
+
+    def _catch_up_mirror(self, mirrored: list[bytes] | None) -> None:
+        """Bring a mirror that is behind up to date from the heads it reflects.
+
+        Only the records changed since those heads are rewritten (an Automerge
+        diff); a mirror without heads, or one the diff cannot map, is rebuilt.
+        """
+        touched = None
+        if mirrored:
+            touched = touched_records(self._doc.diff(mirrored, self._doc.get_heads()))
+        if touched is None or touched.everything:
+            self._mirror_rebuild()
+        else:
+            self._mirror_apply(sorted(touched.records))
 
     def ensure_mirror(self) -> None:
         """Bring the mirror up to date with the document."""
@@ -429,10 +445,11 @@ class Workspace(RecordEditing):
                 deletes.append((coll_name, record_id))
             else:
                 upserts.append(record)
-        mirror.apply(upserts, deletes, self.mirror_state())
+        mirror.apply(upserts, deletes, self.mirror_state(), heads=self._doc.get_heads())
 
     def _mirror_rebuild(self) -> None:
-        self._open_mirror().rebuild(self.all_records(), self.mirror_state())
+        mirror = self._mirror if self._mirror is not None else self._open_mirror()
+        mirror.rebuild(self.all_records(), self.mirror_state(), heads=self._doc.get_heads())
 
     def _mirror_state_only(self) -> None:
-        self._open_mirror().apply([], [], self.mirror_state())
+        self._open_mirror().apply([], [], self.mirror_state(), heads=self._doc.get_heads())
