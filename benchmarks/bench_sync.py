@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Benchmark, Context, Row, Unavailable, log
-from benchmarks.sync_servers import OfficialServer, RelayProcess, ServerProcess
+from benchmarks.sync_servers import OfficialServer, RelayProcess, ServerProcess, cpu_seconds
 
 __all__ = ["BENCHMARKS"]
 
@@ -55,15 +55,29 @@ def _start(kind: str, ctx: Context, tag: str) -> ServerProcess:
 # -- 1. first replication ------------------------------------------------------------
 
 
-def _push_once(ws: Any, server: ServerProcess) -> tuple[float, int]:
+@dataclass
+class PushResult:
+    """One push: wall seconds, bytes on the wire, and the CPU seconds of each side."""
+
+    wall: float
+    nbytes: int
+    client_cpu: float
+    server_cpu: float
+
+
+def _push_once(ws: Any, server: ServerProcess) -> PushResult:
     from goaltui.workspace.sync import sync_once
 
+    server_cpu = cpu_seconds(server.pid)
+    cpu = time.process_time()
     start = time.perf_counter()
     summary, _ = asyncio.run(sync_once(ws, server.url, server.token, timeout=WAIT))
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    server_cpu = cpu_seconds(server.pid) - server_cpu
     if summary.synced != [ws.doc_id]:
         raise Unavailable(f"the push to {server.name} did not complete: {summary}")
-    return elapsed, summary.bytes_in + summary.bytes_out
+    return PushResult(elapsed, summary.bytes_in + summary.bytes_out, cpu, server_cpu)
 
 
 def run_push(ctx: Context, size: int) -> list[Row]:
@@ -71,8 +85,7 @@ def run_push(ctx: Context, size: int) -> list[Row]:
     from goaltui.workspace import Workspace
 
     paths = _copy_workspace(ctx, size, f"sync-push-{size}")
-    times: dict[str, list[float]] = {k: [] for k in SERVERS}
-    sizes: dict[str, list[float]] = {k: [] for k in SERVERS}
+    results: dict[str, list[PushResult]] = {k: [] for k in SERVERS}
     missing: dict[str, str] = {}
     ws = Workspace.open(paths)
     try:
@@ -83,12 +96,9 @@ def run_push(ctx: Context, size: int) -> list[Row]:
                 log(f"{PUSH} at {size}: run {run + 1}, {kind}")
                 try:
                     with _start(kind, ctx, f"push-{kind[:4]}") as server:
-                        elapsed, nbytes = _push_once(ws, server)
+                        results[kind].append(_push_once(ws, server))
                 except Unavailable as exc:
                     missing[kind] = str(exc)
-                    continue
-                times[kind].append(elapsed)
-                sizes[kind].append(nbytes)
     finally:
         ws.close()
         shutil.rmtree(paths.data_dir, ignore_errors=True)
@@ -96,12 +106,18 @@ def run_push(ctx: Context, size: int) -> list[Row]:
         raise Unavailable(missing["goaltui relay"])
     theirs = "official server" if "official server" not in missing else ""
     note = f"official server n/a: {missing['official server']}" if not theirs else ""
+
+    def row(label: str, pick: Callable[[PushResult], float], unit: str = "s") -> Row:
+        ours = [pick(r) for r in results["goaltui relay"]]
+        their = [pick(r) for r in results["official server"]]
+        return Row(PUSH, label, size, ours, unit, theirs, their, note)
+
     return [
-        Row(PUSH, "push to a fresh goaltui relay: wall time", size, times["goaltui relay"],
-            against=theirs, their=times["official server"], note=note),
-        Row(PUSH, "push to a fresh goaltui relay: bytes on the wire", size,
-            sizes["goaltui relay"], unit="B", against=theirs, their=sizes["official server"]),
-    ]  # fmt: skip
+        row("push to a fresh goaltui relay: wall time", lambda r: r.wall),
+        row("push to a fresh goaltui relay: bytes on the wire", lambda r: r.nbytes, "B"),
+        row("push: client CPU (goaltui sync)", lambda r: r.client_cpu),
+        row("push: server CPU (relay process)", lambda r: r.server_cpu),
+    ]
 
 
 # -- 2 and 3. live peers -------------------------------------------------------------

@@ -1,0 +1,61 @@
+"""The sync and relay-load benchmarks run end to end at tiny sizes (no timing asserted)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "benchmarks" / "run.py"
+JS_READY = (ROOT / "sync" / "js" / "node_modules" / "@automerge" / "automerge-repo").is_dir()
+
+
+def _tables(stdout: str) -> dict[str, list[list[str]]]:
+    """Benchmark title → its table's data rows (cells stripped)."""
+    tables: dict[str, list[list[str]]] = {}
+    current: list[list[str]] | None = None
+    for line in stdout.splitlines():
+        if line.startswith("### "):
+            current = tables.setdefault(line[4:].strip(), [])
+        elif current is not None and line.startswith("| ") and not line.startswith("| what"):
+            current.append([cell.strip() for cell in line.strip("|").split("|")])
+    return tables
+
+
+@pytest.mark.slow
+def test_sync_benchmarks_quick_run(tmp_path: Path) -> None:
+    if not shutil.which("node") or not JS_READY:
+        pytest.skip("node and the pinned JS packages (cd sync/js && npm ci) are needed")
+    only = ["--only", "sync:", "--only", "relay load"]
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--sizes", "60", "--out", str(tmp_path), *only],
+        capture_output=True,
+        text=True,
+        timeout=170,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    tables = _tables(proc.stdout)
+    push = tables["sync: first replication"]
+    assert [r[0] for r in push] == [
+        "push to a fresh goaltui relay: wall time",
+        "push to a fresh goaltui relay: bytes on the wire",
+        "push: client CPU (goaltui sync)",
+        "push: server CPU (relay process)",
+    ]
+    live = tables["sync: catch-up and latency"]
+    assert len(live) == 6
+    load = tables["relay load (JS clients)"]
+    assert len(load) == 6
+    for row in push + live + load:
+        assert "n/a" not in row[2], row
+        assert row[5] == "official server", row  # compared in the same run
+    assert "0 missing" in load[0][8] and "0 dropped" in load[0][8]
+    # every server process was stopped: nothing still listens from the scratch directory
+    leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, check=False)
+    assert leftover.stdout == b""
