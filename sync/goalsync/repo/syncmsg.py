@@ -56,6 +56,14 @@ class _Cursor:
         self.pos = end
         return chunk
 
+    def skip(self, n: int, what: str) -> None:
+        if self.pos + n > len(self.data):
+            raise RejectedMessage(f"sync message truncated in {what}")
+        self.pos += n
+
+    def skip_hashes(self, what: str) -> None:
+        self.skip(self.uleb(what) * HASH, what)
+
     def hashes(self, what: str) -> tuple[bytes, ...]:
         count = self.uleb(what)
         raw = self.take(count * HASH, what)
@@ -101,18 +109,17 @@ def inspect_sync_message(data: bytes) -> SyncMessageInfo:
     cur = _Cursor(bytes(data))
     cur.pos = 1
     heads = cur.hashes("heads")
-    cur.hashes("need")
+    cur.skip_hashes("need")
     for _ in range(cur.uleb("have count")):
-        cur.hashes("have lastSync")
-        cur.take(cur.uleb("bloom length"), "bloom filter")
+        cur.skip_hashes("have lastSync")
+        cur.skip(cur.uleb("bloom length"), "bloom filter")
     carries_document = False
     count = cur.uleb("change count")
     for index in range(count):
         chunk = cur.take(cur.uleb("change length"), "changes")
         carries_document |= _check_chunk(chunk, index) == CHUNK_DOCUMENT
     if cur.pos < len(cur.data):
-        trailer = cur.take(cur.uleb("trailer length"), "trailer")
-        del trailer
+        cur.skip(cur.uleb("trailer length"), "trailer")
         if cur.pos != len(cur.data):
             raise RejectedMessage("sync message has trailing bytes after its trailer")
     return SyncMessageInfo(heads, count, carries_document)
