@@ -153,12 +153,17 @@ def _write_remote(
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _shows(app: Any, screen: Any, title: str) -> Callable[[], bool]:
-    """Whether the form has closed and the list's selected goal has ``title``."""
+def _shows(app: Any, screen: Any, goal_id: str, title: str) -> Callable[[], bool]:
+    """Whether the form has closed, the mirror has ``title`` and the list was reloaded."""
 
     def check() -> bool:
-        row = screen.goals.current
-        return bool(app.screen is screen and row is not None and row.goal.get("title") == title)
+        if app.screen is not screen:
+            return False
+        found = app.backend.reader.get(goal_id)
+        if found is None or found[1].get("title") != title:
+            return False
+        index = screen.model.index_of(goal_id)  # the goal may sort out of the loaded page
+        return index is None or screen.model.rows[index].goal.get("title") == title
 
     return check
 
@@ -198,10 +203,11 @@ async def _headless(ctx: Context, size: int, data: Path, name: str) -> list[Row]
                 pilot, lambda: isinstance(app.screen, RecordForm) and app.screen, "form"
             )
             title = f"Edited in the TUI {i}"
+            goal_id = form.values["id"]
             form.query_one("#field-title", Input).value = title
             began = time.perf_counter()
             await pilot.press("ctrl+s")
-            await _wait(pilot, _shows(app, screen, title), "saved edit shown")
+            await _wait(pilot, _shows(app, screen, goal_id, title), "saved edit shown")
             edit.samples.append(time.perf_counter() - began)
         changes = QUICK_REMOTE_CHANGES if ctx.quick else REMOTE_CHANGES
         goal_ids = ctx.workspace(size).goal_ids

@@ -114,10 +114,11 @@ class GoalList(ScrollView, can_focus=True):
     def scroll_to_region_line(self, line: int) -> None:
         top = int(self.scroll_offset.y)
         height = max(self.size.height, 1)
+        jump = max(height // 3, 1)  # scroll by a third of a page: fewer full repaints over SSH
         if line < top:
-            self.scroll_to(y=line, animate=False)
+            self.scroll_to(y=max(line - jump + 1, 0), animate=False)
         elif line >= top + height:
-            self.scroll_to(y=line - height + 1, animate=False)
+            self.scroll_to(y=line - height + jump, animate=False)
 
     # --- actions ------------------------------------------------------------------------
 
