@@ -38,7 +38,6 @@ def bulk_load(conn: sqlite3.Connection, records: Iterable[Record]) -> None:
     for table in TABLES.values():
         conn.execute(f"DELETE FROM {quote(table.name)}")
     conn.execute("DELETE FROM record_index")
-    index: list[tuple[str, str]] = []
     for name, found in by_collection.items():
         if not found:
             continue
@@ -48,9 +47,11 @@ def bulk_load(conn: sqlite3.Connection, records: Iterable[Record]) -> None:
             conn.executemany(rows.insert, map(rows.row, found))
         else:
             conn.executemany(rows.insert, [rows.row(r, extra[r.id]) for r in found])
-        index.extend((r.id, name) for r in found)
-    index.sort()
-    conn.executemany("INSERT OR REPLACE INTO record_index (id, collection) VALUES (?, ?)", index)
+        conn.execute(
+            "INSERT OR REPLACE INTO record_index (id, collection) "
+            f"SELECT id, ? FROM {quote(rows.table.name)}",
+            (name,),
+        )
     for _, sql in _INDEXES:
         conn.execute(sql)
 

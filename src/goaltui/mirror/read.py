@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from goaltui.errors import GoaltuiError, StorageProblem
-from goaltui.mirror.version import MIRROR_SCHEMA_VERSION, STRATEGY, table_name
+from goaltui.mirror.version import MIRROR_SCHEMA_VERSION, STRATEGY, parse_heads, table_name
 
 __all__ = ["MirrorReader", "QueryError", "ReadOnlyQuery"]
 
@@ -112,6 +112,20 @@ class MirrorReader:
         except sqlite3.Error:
             return None
         return None if row is None else str(row[0])
+
+    def heads(self) -> list[bytes] | None:
+        """The document heads the mirror reflects, as stored by its writer; None if unknown.
+
+        A reader that finds them behind the document's can bring the mirror up to date
+        with just the changes since (``Mirror.apply`` of the records they touched).
+        """
+        if not self.current_layout:
+            return None
+        try:
+            row = self._conn.execute("SELECT value FROM mirror_meta WHERE key = 'heads'").fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else parse_heads(row[0])
 
     def list_records(
         self,

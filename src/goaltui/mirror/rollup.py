@@ -19,6 +19,7 @@ from goaltui.mirror.tables import TABLES, decode_value
 from goaltui.model.alignment import compute_progress, latest_checkins
 from goaltui.model.progress import goal_progress
 from goaltui.model.records import Record
+from goaltui.model.rollup import latest_checkins_and_values
 
 __all__ = ["derived_columns", "recompute"]
 
@@ -35,17 +36,17 @@ def derived_columns(
     Computed by the model's :func:`compute_progress` over all records, so that a rebuild
     writes each row once, derived columns included.
     """
-    progress = compute_progress(goals, kpis, checkins)
-    with_value = _latest_with_value(checkins)
-    latest = latest_checkins(checkins)
+    latest, with_value = latest_checkins_and_values(checkins)
+    current = {k: float(c.data["value"]) for k, c in with_value.items()}  # = current_values()
+    progress = compute_progress(goals, kpis, (), values=current)
     kpi_columns: dict[str, tuple[Any, ...]] = {}
     for kpi in kpis:
-        current = with_value.get(kpi.id)
-        kpi_columns[kpi.id] = (
-            progress.get(kpi.id),
-            None if current is None else float(current["value"]),  # = current_values()
-            _at(current),
-            _at(latest.get(kpi.id)),
+        kpi_id = kpi.id
+        kpi_columns[kpi_id] = (
+            progress.get(kpi_id),
+            current.get(kpi_id),
+            _at(with_value.get(kpi_id)),
+            _at(latest.get(kpi_id)),
         )
     goal_columns = {goal.id: (progress.get(goal.id),) for goal in goals}
     return goal_columns, kpi_columns

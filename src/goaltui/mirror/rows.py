@@ -1,9 +1,9 @@
 """Records as SQLite rows, and the prepared statements that write them, one set per table.
 
 Each table's encoder knows its columns up front: most field values (str, int, float,
-None) go into SQLite as they are, so a row is one ``map(data.get, names)`` with the
-JSON columns encoded by position; only a row holding anything else (a bool, a list
-in a plain column) takes the general :func:`tables.encode_value` path. A rebuild
+bool, None) go into SQLite as they are, so a row is one ``map(data.get, names)`` with the
+JSON columns encoded by position; only a row holding anything else (a list in a
+plain column, say) takes the general :func:`tables.encode_value` path. A rebuild
 encodes every record of the workspace, so this is on its critical path.
 """
 
@@ -17,8 +17,8 @@ from goaltui.model.records import Record
 
 __all__ = ["ROWS", "TableRows"]
 
-_AS_IS = frozenset({str, int, float, type(None)})
-"""Types SQLite stores unchanged, exactly as ``encode_value`` would return them."""
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+"""Types bound as they are: what ``encode_value`` stores (a bool binds as the integer 0/1)."""
 
 
 class TableRows:

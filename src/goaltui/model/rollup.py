@@ -23,6 +23,7 @@ __all__ = [
     "current_values",
     "kpi_current_value",
     "latest_checkins",
+    "latest_checkins_and_values",
 ]
 
 
@@ -56,6 +57,35 @@ def _latest(checkins: Iterable[Record], *, with_value: bool) -> dict[str, Record
         if found is None or order > found[0]:
             best[kpi] = (order, checkin)
     return {kpi: checkin for kpi, (_, checkin) in best.items()}
+
+
+def latest_checkins_and_values(
+    checkins: Iterable[Record],
+) -> tuple[dict[str, Record], dict[str, Record]]:
+    """Each KPI's latest check-in, and its latest check-in that has a value, in one pass.
+
+    The same as ``latest_checkins`` and the check-ins ``current_values`` reads, for a
+    caller (the mirror's rebuild) that needs both over every check-in.
+    """
+    latest: dict[str, tuple[tuple[Any, str], Record]] = {}
+    valued: dict[str, tuple[tuple[Any, str], Record]] = {}
+    for checkin in checkins:
+        data = checkin.data
+        kpi = data.get("kpi")
+        if not isinstance(kpi, str):
+            continue
+        order = checkin_order(checkin)
+        found = latest.get(kpi)
+        if found is None or order > found[0]:
+            latest[kpi] = (order, checkin)
+        if _number(data.get("value")) is not None:
+            found = valued.get(kpi)
+            if found is None or order > found[0]:
+                valued[kpi] = (order, checkin)
+    return (
+        {kpi: checkin for kpi, (_, checkin) in latest.items()},
+        {kpi: checkin for kpi, (_, checkin) in valued.items()},
+    )
 
 
 def latest_checkins(checkins: Iterable[Record]) -> dict[str, Record]:
@@ -103,7 +133,11 @@ def _loop_members(parent_of: Mapping[str, str]) -> set[str]:
 
 
 def compute_progress(
-    goals: Iterable[Record], kpis: Iterable[Record], checkins: Iterable[Record]
+    goals: Iterable[Record],
+    kpis: Iterable[Record],
+    checkins: Iterable[Record],
+    *,
+    values: Mapping[str, float] | None = None,
 ) -> dict[str, float | None]:
     """Progress (0–1, or None when nothing is measured) of every live KPI and goal, by id.
 
@@ -112,10 +146,13 @@ def compute_progress(
     its child goals (weight 1 each). Archived goals and KPIs are left out, and a
     child of an archived or missing goal counts as a root. Goals on a parent loop
     (possible after concurrent edits) are treated as roots, so the loop is broken
-    the same way whatever the input order. O(goals + kpis + check-ins).
+    the same way whatever the input order. O(goals + kpis + check-ins). A caller that
+    has each KPI's current value already (``current_values``) passes it as ``values``;
+    ``checkins`` is then not read.
     """
     live = {g.id: g for g in goals if not g.data.get("archived")}
-    values = current_values(checkins)
+    if values is None:
+        values = current_values(checkins)
     result: dict[str, float | None] = {}
     parts: dict[str, list[tuple[float | None, float | None]]] = {gid: [] for gid in live}
     for kpi in kpis:

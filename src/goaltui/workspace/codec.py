@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 STRATEGY_ID = "strategy"
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Scalar values that read back as they are (Bytes arrive as a list, objects as a type)."""
 _Reader = am.Document | am.Transaction
 
 
@@ -58,21 +60,17 @@ def read_map(doc: _Reader, obj: bytes) -> dict[str, Any]:
 
     Two calls into the binding per map (its keys, then its values, both in key order)
     instead of one ``get`` per key: those calls are most of the cost of reading every
-    record for a mirror rebuild.
+    record for a mirror rebuild. Scalars are taken as they come; only a map holding an
+    object (Text, list, map) or bytes is read value by value.
     """
     keys = doc.keys(obj)
     values = doc.values(obj)
     if len(keys) != len(values):  # not aligned (never seen): read key by key
         return _read_map_by_key(doc, obj, keys)
-    out: dict[str, Any] = {}
-    for key, (kind, obj_id) in zip(keys, values, strict=True):
-        if kind.__class__ is tuple:
-            scalar = kind[1]
-            if scalar.__class__ is list and kind[0] == am.ScalarType.Bytes:
-                scalar = bytes(scalar)
-            out[key] = scalar
-        else:
-            out[key] = _read_object(doc, kind, obj_id)
+    out = dict(zip(keys, [k[1] if k.__class__ is tuple else k for k, _ in values], strict=True))
+    if not _PLAIN.issuperset(map(type, out.values())):
+        for key, value in zip(keys, values, strict=True):
+            out[key] = read_value(doc, value)
     return out
 
 
