@@ -15,11 +15,11 @@ APPLIES = 50
 QUICK_APPLIES = 10
 
 
-def _time_applies(mirror: Any, records: list[Any], state: str) -> list[float]:
+def _time_applies(mirror: Any, records: list[Any], state: str, heads: list[bytes]) -> list[float]:
     samples = []
     for record in records:
         start = time.perf_counter()
-        mirror.apply([record], [], state)
+        mirror.apply([record], [], state, heads=heads)
         samples.append(time.perf_counter() - start)
     return samples
 
@@ -43,8 +43,9 @@ def run(ctx: Context, size: int) -> list[Row]:
     mirror = Mirror.open(paths.mirror)
     try:
         state = ws.mirror_state()
+        heads = list(ws._doc.get_heads())  # stored with each write, as the workspace does
         if mirror.needs_rebuild:
-            mirror.rebuild(ws.all_records(), state)
+            mirror.rebuild(ws.all_records(), state, heads=heads)
         goals = [ws.get(g, "goals") for g in generated.goal_ids[: count + 1]]
         edits = [
             Record(
@@ -68,10 +69,15 @@ def run(ctx: Context, size: int) -> list[Row]:
             )
             for i in range(count)
         ]
-        _time_applies(mirror, edits[:2], state)  # warm-up
+        _time_applies(mirror, edits[:2], state, heads)  # warm-up
         rows = [
-            Row(NAME, "apply: 1 goal edited", size, _time_applies(mirror, edits, state)),
-            Row(NAME, "apply: 1 check-in added", size, _time_applies(mirror, checkins, state)),
+            Row(NAME, "apply: 1 goal edited", size, _time_applies(mirror, edits, state, heads)),
+            Row(
+                NAME,
+                "apply: 1 check-in added",
+                size,
+                _time_applies(mirror, checkins, state, heads),
+            ),
         ]
         records = list(ws.all_records())
         rows.append(
@@ -79,7 +85,10 @@ def run(ctx: Context, size: int) -> list[Row]:
                 NAME,
                 "rebuild (records already read)",
                 size,
-                [timed(lambda: mirror.rebuild(records, state)) for _ in range(ctx.repeat)],
+                [
+                    timed(lambda: mirror.rebuild(records, state, heads=heads))
+                    for _ in range(ctx.repeat)
+                ],
                 note=f"{len(records)} records",
             )
         )
@@ -88,7 +97,10 @@ def run(ctx: Context, size: int) -> list[Row]:
                 NAME,
                 "rebuild from the document",
                 size,
-                [timed(lambda: mirror.rebuild(ws.all_records(), state)) for _ in range(ctx.repeat)],
+                [
+                    timed(lambda: mirror.rebuild(ws.all_records(), state, heads=heads))
+                    for _ in range(ctx.repeat)
+                ],
                 note="reads every record, then rebuilds",
             )
         )
