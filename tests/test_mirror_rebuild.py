@@ -88,6 +88,7 @@ def test_rebuild_last_record_wins_and_unknown_collections_are_skipped(mirror: Mi
 def test_failed_rebuild_keeps_the_old_content_and_settings(mirror: Mirror) -> None:
     mirror.rebuild(fixture_records(), "s1", heads=HEADS)
     before = _rows(mirror.path)
+    objects = _objects(mirror.path)
 
     def broken() -> Iterator[Record]:
         yield r("goals", "G9", title="half")
@@ -98,6 +99,7 @@ def test_failed_rebuild_keeps_the_old_content_and_settings(mirror: Mirror) -> No
         mirror.rebuild(broken(), "s2")
     assert gc.isenabled()
     assert _rows(mirror.path) == before
+    assert _objects(mirror.path) == objects  # the dropped indexes are back
     assert mirror.state() == "s1"
     assert mirror.heads() == sorted(HEADS)
     assert mirror._conn.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL again

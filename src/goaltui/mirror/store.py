@@ -2,8 +2,9 @@
 
 The workspace calls :meth:`Mirror.rebuild` after a load (or when the mirror's layout
 changed) and :meth:`Mirror.apply` after each local edit or merge, with the records that
-changed. Both run in one transaction and store the workspace's state string last, so a
-reader that sees the state sees the data that goes with it.
+changed. Both run in one transaction and store the workspace's state string (and the
+document heads, when given) last, so a reader that sees the state sees the data that
+goes with it, and can tell which changes the mirror already reflects.
 """
 
 from __future__ import annotations
@@ -107,8 +108,10 @@ class Mirror:
         """Replace the whole content with ``records`` (one transaction), then store ``state``.
 
         ``heads`` are the document heads the records were read at (stored for readers
-        that catch up incrementally); None stores none. Durability is relaxed for the
-        bulk load only: the mirror is derived, so a crash at worst costs a rebuild.
+        that catch up incrementally); None stores none. The load runs with
+        ``synchronous = OFF`` (WAL stays on, so readers keep their snapshot): a process
+        crash loses nothing, but an OS crash or power cut right after a rebuild can damage
+        the file. It is derived data: delete it and it is rebuilt from the document.
         """
         conn = self._conn
         conn.execute("PRAGMA synchronous = OFF")
