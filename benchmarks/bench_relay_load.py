@@ -80,7 +80,8 @@ def _one(ctx: Context, kind: str, config: LoadConfig) -> dict[str, Any] | str:
 def _summary(r: dict[str, Any]) -> str:
     lag = r["loadgen_lag_p99_ms"]
     return (f"{r['delivered']}/{r['expected']} delivered, {r['missing']} missing, "
-            f"{r['dropped_clients']} dropped; loadgen lag p99 {lag:.0f} ms")  # fmt: skip
+            f"{r['dropped_clients']} dropped, {r['edit_errors']} edits refused by the client; "
+            f"loadgen lag p99 {lag:.0f} ms")  # fmt: skip
 
 
 def _rows(size: int, config: LoadConfig, ours: dict[str, Any], theirs: Any) -> list[Row]:

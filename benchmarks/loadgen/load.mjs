@@ -99,13 +99,18 @@ class Client {
     for (let s = this.frameAt.length; s <= this.seq; s++) this.frameAt[s] = now;
   }
 
-  edit() {
-    this.seq += 1;
-    this.editAt[this.seq] = performance.now();
-    const { key, seq } = this;
-    this.handle.change((d) => {
-      d[key] = seq;
-    });
+  edit(stats) {
+    const seq = this.seq + 1;
+    this.editAt[seq] = performance.now();
+    try {
+      this.handle.change((d) => {
+        d[this.key] = seq;
+      });
+      this.seq = seq;
+    } catch (err) {
+      stats.editErrors += 1; // e.g. "outdated document" while the repo catches up: not sent
+      if (stats.editErrors === 1) console.error(`an edit failed: ${err}`);
+    }
   }
 }
 
@@ -132,7 +137,12 @@ async function setUp(opts, docs, stats) {
   const mine = new Set(docs);
   const clients = [];
   for (let i = 0; i < opts.clients; i++) {
-    if (mine.has(i % opts.docs)) clients.push(new Client(i, opts.url, stats));
+    if (!mine.has(i % opts.docs)) continue;
+    clients.push(new Client(i, opts.url, stats));
+    if (clients.length % 20 === 0) {
+      // a few at a time: a burst of hundreds of connects can overflow a listen backlog
+      await until("clients to join", deadline, () => clients.every((c) => c.repo.peers.length));
+    }
   }
   await until("every client to join", deadline, () => clients.every((c) => c.repo.peers.length));
   const groups = new Map(docs.map((d) => [d, []]));
@@ -165,7 +175,7 @@ async function finishSetUp(groups, clients, deadline, stats) {
   return { clients, groups };
 }
 
-async function load(opts, clients) {
+async function load(opts, clients, stats) {
   const period = 1000 / opts.rate;
   const stopAt = Date.now() + opts.seconds * 1000;
   const timers = [];
@@ -174,8 +184,8 @@ async function load(opts, clients) {
       const phase = Math.random() * period;
       timers.push(
         setTimeout(() => {
-          c.edit();
-          timers.push(setInterval(() => Date.now() < stopAt && c.edit(), period));
+          c.edit(stats);
+          timers.push(setInterval(() => Date.now() < stopAt && c.edit(stats), period));
         }, phase),
       );
     }
@@ -195,6 +205,7 @@ async function worker({ opts, docs }) {
     dropped: new Set(),
     framesIn: 0,
     framesOut: 0,
+    editErrors: 0,
   };
   const { clients, groups } = await setUp(opts, docs, stats);
   parentPort.postMessage({ ready: true });
@@ -203,7 +214,7 @@ async function worker({ opts, docs }) {
   const own0 = process.cpuUsage();
   lag.enable();
   stats.running = true;
-  await load(opts, clients);
+  await load(opts, clients, stats);
   const expected = () =>
     groups.reduce((sum, g) => sum + g.reduce((s, c) => s + c.seq, 0) * (g.length - 1), 0);
   const drainUntil = Date.now() + opts.drain * 1000;
@@ -220,6 +231,7 @@ async function worker({ opts, docs }) {
     dropped: stats.dropped.size,
     framesIn: stats.framesIn,
     framesOut: stats.framesOut,
+    editErrors: stats.editErrors,
     cpu: (own.user + own.system) / 1e6,
     lag: lag.percentile(99) / 1e6,
   });
@@ -276,6 +288,7 @@ async function main() {
     dropped_clients: sum("dropped"),
     frames_to_server: sum("framesOut"),
     frames_from_server: sum("framesIn"),
+    edit_errors: sum("editErrors"),
     loadgen_cpu_s: sum("cpu"),
     loadgen_lag_p99_ms: Math.max(...parts.map((p) => p.lag)),
   };

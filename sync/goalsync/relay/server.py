@@ -48,6 +48,7 @@ __all__ = ["BANNER", "MAX_FRAME", "Relay", "RelayLimits"]
 log = logging.getLogger(__name__)
 
 MAX_FRAME = RelayLimits().max_frame
+LISTEN_BACKLOG = 1024  # hundreds of devices reconnecting at once (a relay restart) all get in
 BANNER = "goaltui relay: an automerge-repo sync server. Connect with a WebSocket client.\n"
 
 
@@ -139,6 +140,7 @@ class Relay:
             process_request=self._process_request,
             ssl=self.ssl,
             compression=None,
+            backlog=LISTEN_BACKLOG,
             ping_interval=self.limits.ping_interval,
             ping_timeout=self.limits.ping_interval,
             logger=websockets_logger(),
