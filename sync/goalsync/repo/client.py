@@ -43,6 +43,9 @@ __all__ = ["SyncClient", "SyncError", "SyncRefused", "SyncSummary", "sync_once"]
 log = logging.getLogger(__name__)
 
 MAX_FRAME = 128 * 1024 * 1024  # the official server accepts up to 100 MiB
+# A server applying a large document (100k records: seconds of CPU, far more on a busy
+# machine) cannot answer pings meanwhile; websockets' default 20 s dropped such pushes.
+PING_TIMEOUT = 90.0
 ChangeListener = Callable[[str, Heads], None]
 
 
@@ -211,6 +214,7 @@ class SyncClient:
                     additional_headers=self._headers,
                     max_size=self._max_size,
                     open_timeout=10,
+                    ping_timeout=PING_TIMEOUT,
                 )
             except InvalidStatus as exc:
                 code = exc.response.status_code
