@@ -8,7 +8,6 @@ Two implementations: :class:`FileChunkStore` (nodefs layout on disk, the real on
 
 from __future__ import annotations
 
-import uuid
 from typing import Protocol
 
 from goalsync.storage.filestore import FileChunkStore
@@ -45,6 +44,8 @@ def storage_id(store: ChunkStore) -> str:
     existing = store.load(STORAGE_ID_KEY)
     if existing is not None:
         return existing.decode("utf-8", errors="replace").strip()
+    import uuid  # only the first time a store is used
+
     fresh = str(uuid.uuid4())
     create = getattr(store, "create", None)
     if create is None:

@@ -13,7 +13,6 @@ durable. A chunk whose changes wait for missing dependencies is never in ``known
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -30,7 +29,6 @@ from goalsync.storage.verify import applied_keys, has_change
 
 __all__ = ["INCREMENTAL", "SNAPSHOT", "DocumentStore", "LoadedDocument"]
 
-log = logging.getLogger(__name__)
 
 SNAPSHOT = "snapshot"
 INCREMENTAL = "incremental"
@@ -287,7 +285,9 @@ class DocumentStore:
         else:
             where = mover(key)
             message = f"{what}; moved to {where}" if where else f"{what}; it has gone since"
-        log.warning("%s", message)
+        import logging  # rare: only damaged chunks are logged
+
+        logging.getLogger(__name__).warning("%s", message)
         return message
 
 
