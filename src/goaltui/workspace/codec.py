@@ -70,7 +70,8 @@ def read_map(doc: _Reader, obj: bytes) -> dict[str, Any]:
     out = dict(zip(keys, [k[1] if k.__class__ is tuple else k for k, _ in values], strict=True))
     if not _PLAIN.issuperset(map(type, out.values())):
         for key, value in zip(keys, values, strict=True):
-            out[key] = read_value(doc, value)
+            if out[key].__class__ not in _PLAIN:
+                out[key] = read_value(doc, value)
     return out
 
 
@@ -114,6 +115,11 @@ def _numeric_fields(coll: Collection) -> tuple[tuple[str, ...], tuple[str, ...]]
 def _normalise(coll: Collection, data: dict[str, Any]) -> dict[str, Any]:
     """Coerce values written by other clients into the schema's Python types."""
     floats, ints = _numeric_fields(coll)
+    return _coerce(data, floats, ints)
+
+
+def _coerce(data: dict[str, Any], floats: tuple[str, ...], ints: tuple[str, ...]) -> dict[str, Any]:
+    """Ints in float fields become floats; integral floats in int fields become ints."""
     for name in floats:
         value = data.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
@@ -153,19 +159,23 @@ def iter_records(doc: _Reader, coll_name: str) -> Iterator[Record]:
     if parent is None:
         return
     coll = COLLECTIONS.get(coll_name)
+    floats, ints = ((), ()) if coll is None else _numeric_fields(coll)
+    coerce = bool(floats or ints)
     ids = doc.keys(parent)
     objs = doc.values(parent)
     if len(ids) != len(objs):  # not aligned (never seen): look each record up
         entries = [(i, doc.get(parent, i)) for i in ids]
     else:
         entries = list(zip(ids, objs, strict=True))
-    entries.sort(key=itemgetter(0))  # the binding lists keys sorted already: a cheap check
+    entries.sort(key=itemgetter(0))  # already sorted by the binding; this keeps the promise
     map_type = am.ObjType.Map
     for record_id, got in entries:
         if got is None or got[0].__class__ is tuple or got[0] != map_type:
             continue
         data = read_map(doc, got[1])
-        yield Record(coll_name, record_id, data if coll is None else _normalise(coll, data))
+        if coerce:
+            _coerce(data, floats, ints)
+        yield Record(coll_name, record_id, data)
 
 
 def splice_text(tx: am.Transaction, text_obj: bytes, old: str, new: str) -> None:
