@@ -153,6 +153,14 @@ def _write_remote(
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def _form_shown(app: Any, form_class: type) -> Any:
+    """The form on top once it is composed and mounted (else None)."""
+    form = app.screen
+    if isinstance(form, form_class) and form.is_mounted and form.query("#cancel"):
+        return form
+    return None
+
+
 def _shows(app: Any, screen: Any, goal_id: str, title: str) -> Callable[[], bool]:
     """Whether the form has closed, the mirror has ``title`` and the list was reloaded."""
 
@@ -199,9 +207,7 @@ async def _headless(ctx: Context, size: int, data: Path, name: str) -> list[Row]
             move.samples.append(await _timed(lambda: pilot.press("down")))
         for i in range(QUICK_EDITS if ctx.quick else EDITS):
             await pilot.press("e")
-            form = await _wait(
-                pilot, lambda: isinstance(app.screen, RecordForm) and app.screen, "form"
-            )
+            form = await _wait(pilot, lambda: _form_shown(app, RecordForm), "form")
             title = f"Edited in the TUI {i}"
             goal_id = form.values["id"]
             form.query_one("#field-title", Input).value = title

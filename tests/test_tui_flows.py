@@ -10,7 +10,6 @@ from textual.widgets import Input, Select, TextArea
 
 from goaltui.tui.app import create_app
 from goaltui.tui.dialogs.pick_record import PickRecord
-from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.screens.alignment import AlignmentScreen
 from goaltui.tui.screens.checkin import CheckinScreen
 from goaltui.tui.screens.goal_detail import GoalDetailScreen
@@ -18,6 +17,7 @@ from goaltui.workspace import Workspace
 from test_tui_support import (  # noqa: F401  (fixtures)
     demo,
     demo_template,
+    form_shown,
     mirror_rows,
     reopen_records,
     screen_text,
@@ -42,9 +42,7 @@ async def test_add_goal_through_the_form(demo: Any) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await _started(pilot)
         await pilot.press("a")
-        form = await wait_until(
-            pilot, lambda: isinstance(app.screen, RecordForm) and app.screen, "form"
-        )
+        form = await wait_until(pilot, lambda: form_shown(app), "form")
         await _type(pilot, "Open a second plant")
         form.query_one("#field-due", Input).value = "2027-06-30"
         form.query_one("#field-parent", Select).value = ids["goal.sustainable"]
@@ -64,9 +62,7 @@ async def test_form_shows_each_problem_next_to_its_field(demo: Any) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await _started(pilot)
         await pilot.press("a")
-        form = await wait_until(
-            pilot, lambda: isinstance(app.screen, RecordForm) and app.screen, "form"
-        )
+        form = await wait_until(pilot, lambda: form_shown(app), "form")
         form.query_one("#field-due", Input).value = "someday"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: form.problems, "problems shown")
@@ -87,9 +83,7 @@ async def test_edit_a_goal_then_undo(demo: Any) -> None:
         screen = app.screen
         screen.goals.cursor = screen.model.index_of(goal_id)
         await pilot.press("e")
-        form = await wait_until(
-            pilot, lambda: isinstance(app.screen, RecordForm) and app.screen, "form"
-        )
+        form = await wait_until(pilot, lambda: form_shown(app), "form")
         form.query_one("#field-title", Input).value = "Run Aldergrove on green power"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is screen, "form closed")
@@ -148,6 +142,7 @@ async def test_check_in_flow_saves_and_moves_on(demo: Any) -> None:
         screen = await wait_until(
             pilot, lambda: isinstance(app.screen, CheckinScreen) and app.screen, "checkin"
         )
+        await wait_until(pilot, lambda: app.focused is screen.query_one("#ci-value"), "focus")
         first = screen.current
         assert first is not None
         await _type(pilot, "42")
@@ -179,9 +174,7 @@ async def test_check_in_from_goal_detail_and_decide(demo: Any) -> None:
         )
         await wait_until(pilot, lambda: detail.history_loaded, "history")
         await pilot.press("o")
-        form = await wait_until(
-            pilot, lambda: isinstance(app.screen, RecordForm) and app.screen, "form"
-        )
+        form = await wait_until(pilot, lambda: form_shown(app), "form")
         form.query_one("#field-note", TextArea).load_text("too ambitious for Q4")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is detail, "form closed")

@@ -29,6 +29,7 @@ from goaltui.workspace.sync import fetch, sync_once
 from test_tui_support import (  # noqa: F401  (fixtures)
     demo,
     demo_template,
+    form_shown,
     mirror_rows,
     reopen_records,
     screen_text,
@@ -47,9 +48,7 @@ async def _on(pilot: Any, key: str, kind: type) -> Any:
 
 async def _form(pilot: Any) -> RecordForm:
     app = pilot.app
-    form: RecordForm = await wait_until(
-        pilot, lambda: isinstance(app.screen, RecordForm) and app.screen, "form"
-    )
+    form: RecordForm = await wait_until(pilot, lambda: form_shown(app), "form")
     return form
 
 

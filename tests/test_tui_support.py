@@ -90,3 +90,13 @@ def no_blink(app: Any) -> None:
         widget.cursor_blink = False
     for area in app.screen.query(TextArea):
         area.cursor_blink = False
+
+
+def form_shown(app: Any) -> Any:
+    """The RecordForm on top once it is composed and mounted (else None)."""
+    from goaltui.tui.dialogs.record_form import RecordForm
+
+    form = app.screen
+    if isinstance(form, RecordForm) and form.is_mounted and form.query("#cancel"):
+        return form
+    return None

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -44,6 +45,18 @@ CONFLICTS = "conflicts"
 BUILT = (*SCREENS, CONFLICTS)
 LIGHT, DARK = "textual-light", "textual-dark"
 POLL_SECONDS = 0.5
+ENGINE_DELAY = 0.05  # seconds after the first frame
+WARM_MODULES = ("goaltui.tui.dialogs.record_form", "goaltui.tui.dialogs.pick_record")
+
+
+def _terminal_gone() -> bool:
+    """Whether our terminal was hung up (its pty closed): then input would spin at EOF."""
+    import os
+
+    try:
+        return os.fstat(0).st_nlink == 0 and not os.isatty(0)
+    except OSError:
+        return True
 
 
 class GoalApp(App[None]):
@@ -84,8 +97,29 @@ class GoalApp(App[None]):
         for mode in BUILT:
             self.add_mode(mode, self._factory(mode))
         await self.switch_mode("alignment")
-        self.set_interval(POLL_SECONDS, self.backend.poll)
+        self.set_interval(POLL_SECONDS, self._tick)
         self.ready = True
+        # The engine child loads the whole document: start it once the first frame is out.
+        self.call_after_refresh(self.set_timer, ENGINE_DELAY, self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        if self.backend is not None:
+            self.backend.start_engine()
+        self._warm_imports()
+
+    @work(thread=True, exit_on_error=False, group="warm-imports")
+    def _warm_imports(self) -> None:
+        """Import the forms' modules now, off the event loop, so the first ``e`` is quick."""
+        import importlib
+
+        for name in WARM_MODULES:
+            importlib.import_module(name)
+
+    def _tick(self) -> None:
+        if self.backend is not None:
+            self.backend.poll()
+        if not self.is_headless and _terminal_gone():
+            self.exit(return_code=1, message="The terminal went away.")
 
     def _factory(self, mode: str) -> Callable[[], Screen[None]]:
         def make() -> Screen[None]:
@@ -111,8 +145,9 @@ class GoalApp(App[None]):
             self.call_from_thread(self.post_message, WorkspaceChanged(change))
 
     def on_workspace_changed(self, message: WorkspaceChanged) -> None:
+        shown = self.screen_stack  # a screen under a dialog is still on screen
         for screen in self.workspace_screens:
-            screen.workspace_changed(message.change, visible=screen is self.screen)
+            screen.workspace_changed(message.change, visible=screen in shown)
 
     async def on_goal_opened(self, message: GoalOpened) -> None:
         await self.action_show("detail", goal_id=message.goal_id)

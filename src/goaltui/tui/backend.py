@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -63,14 +63,17 @@ class Backend:
         self.reader = reader
         self._writer = writer
         self._starting: asyncio.Task[_Writer] | None = None
+        self._start: Callable[[], Awaitable[_Writer]] | None = None
         self._callbacks: list[ChangeCallback] = []
 
     @classmethod
     async def open(cls, paths: WorkspacePaths, *, engine: bool = True) -> Backend:
         """Open ``paths``: a mirror reader now, and a writer (the engine when it exists).
 
-        When the mirror is already fresh the engine starts in the background, so the
-        first frame does not wait for it; writes wait until it is ready.
+        When the mirror is already fresh the engine is started later, by
+        :meth:`start_engine` (the app calls it after its first frame, so that the child
+        loading the document does not compete with the first frame for the CPU); a
+        write before that starts it and waits until it is ready.
         """
         holder: list[Backend] = []
 
@@ -91,7 +94,7 @@ class Backend:
             return backend
         backend = cls(paths, reader, None)
         holder.append(backend)
-        backend._starting = asyncio.create_task(_start_engine(paths, emit))
+        backend._start = lambda: _start_engine(paths, emit)
         return backend
 
     @property
@@ -120,8 +123,14 @@ class Backend:
         """Run one engine operation; errors arrive as ValidationError or GoaltuiError."""
         return await (await self._ready()).call(op, **kwargs)
 
+    def start_engine(self) -> None:
+        """Start the engine in the background if it is not running yet (idempotent)."""
+        if self._writer is None and self._starting is None and self._start is not None:
+            self._starting = asyncio.ensure_future(self._start())
+
     async def _ready(self) -> _Writer:
         if self._writer is None:
+            self.start_engine()
             assert self._starting is not None
             self._writer = await self._starting
         return self._writer

@@ -2,7 +2,10 @@
 
 Only the first page of top-level goals is read at start; children are read when a
 goal is expanded; warnings and owner names are computed for the rows on screen.
-That keeps the first frame flat in the size of the workspace.
+That keeps the first frame flat in the size of the workspace. After a change the
+rows are rebuilt by :meth:`AlignmentModel.snapshot` on another connection (in a
+thread worker), and swapped in with :meth:`AlignmentModel.apply`; the rows of the
+goals a change names are re-read in place at once (:meth:`AlignmentModel.refresh_goals`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from goaltui.tui.data import batch_warnings, names_of
 __all__ = ["SORTS", "AlignmentModel", "TreeRow"]
 
 PAGE = 200
+FIRST_PAGE = 60
+"""Top-level rows read for the first frame (a screenful or two); the rest on demand."""
 
 SORTS: dict[str, str] = {
     "title": "title COLLATE NOCASE, id",
@@ -26,6 +31,12 @@ SORTS: dict[str, str] = {
     "status": "status IS NULL, status, title COLLATE NOCASE, id",
 }
 _LIVE = "coalesce(archived, 0) = 0"
+# Parents that do not count: archived or missing. Through the parent index (distinct
+# parents, then one primary-key lookup each), not a scan of every goal.
+_BAD_PARENTS = (
+    "SELECT d.parent FROM (SELECT DISTINCT parent FROM {t} WHERE parent IS NOT NULL) d "
+    "WHERE NOT EXISTS (SELECT 1 FROM {t} p WHERE p.id = d.parent AND coalesce(p.archived, 0) = 0)"
+)
 
 
 @dataclass
@@ -49,6 +60,17 @@ class _Facts:
     names: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Snapshot:
+    """Rows rebuilt off the event loop, for :meth:`AlignmentModel.apply`."""
+
+    shape: int
+    rows: list[TreeRow]
+    more: bool
+    loaded_tops: int
+    facts: _Facts
+
+
 class AlignmentModel:
     """Visible rows of the tree (or of a filter's matches), sorted and lazily expanded."""
 
@@ -62,23 +84,66 @@ class AlignmentModel:
         self._loaded_tops = 0
         self._facts = _Facts()
         self._table = quote(reader.table_name("goals"))
+        self.shape = 0  # bumped by every change of shape (expand, sort, filter, reload)
 
     # --- loading ----------------------------------------------------------------------
 
-    def reload(self) -> None:
+    def reload(self, count: int | None = None) -> None:
         """Re-read everything visible (after a change), keeping what was expanded."""
-        keep = max(self._loaded_tops, PAGE)
-        self.rows = []
-        self._loaded_tops = 0
-        self._facts = _Facts()
-        self._load_tops(keep)
+        self.apply(self.snapshot(self.reader, count=count))
+
+    def snapshot(
+        self, reader: MirrorReader, *, count: int | None = None, facts: tuple[int, int] = (0, 0)
+    ) -> Snapshot:
+        """The rows as they are now in the mirror, read through ``reader`` (any thread).
+
+        Reads as many top-level rows as are loaded (``count`` at least), and the
+        facts of rows ``facts[0]``..``facts[1]``; touches no state of this model.
+        """
+        shadow = AlignmentModel.__new__(AlignmentModel)
+        shadow.reader, shadow._table = reader, self._table
+        shadow.rows, shadow._loaded_tops, shadow.more, shadow._facts = [], 0, False, _Facts()
+        shadow.expanded, shadow.sort, shadow.filter = set(self.expanded), self.sort, self.filter
+        shadow._load_tops(max(self._loaded_tops, count or FIRST_PAGE))
+        shadow.ensure_facts(*facts)
+        return Snapshot(self.shape, shadow.rows, shadow.more, shadow._loaded_tops, shadow._facts)
+
+    def apply(self, snap: Snapshot) -> bool:
+        """Take rows from :meth:`snapshot`; False (nothing done) if the shape changed since."""
+        if snap.shape != self.shape:
+            return False
+        self.rows, self.more, self._loaded_tops = snap.rows, snap.more, snap.loaded_tops
+        self._facts = snap.facts
+        return True
+
+    def refresh_goals(self, ids: set[str]) -> list[int]:
+        """Re-read the shown rows of these goals in place; the indexes that changed."""
+        where = [i for i, r in enumerate(self.rows) if r.id in ids]
+        if not where:
+            return []
+        wanted = sorted({self.rows[i].id for i in where})
+        found = {
+            str(r["id"]): r
+            for r in self.reader.list_records("goals", where={"id": wanted}, include_archived=True)
+        }
+        for i in where:
+            row = self.rows[i]
+            if row.id in found:
+                row.goal = found[row.id]
+            self._facts.warnings.pop(row.id, None)
+        return where
 
     def load_more(self) -> bool:
         """Read the next page of top-level rows; False when there were none."""
         if not self.more:
             return False
+        self.bump()
         self._load_tops(PAGE)
         return True
+
+    def bump(self) -> None:
+        """The shape changed: a snapshot taken before is stale."""
+        self.shape += 1
 
     def _load_tops(self, count: int) -> None:
         if self.filter:
@@ -87,10 +152,8 @@ class AlignmentModel:
             where = f"{_LIVE} AND title LIKE ? ESCAPE '\\'"
             params: list[object] = [pattern]
         else:
-            where = (
-                f"{_LIVE} AND (parent IS NULL OR NOT EXISTS (SELECT 1 FROM {self._table} p "
-                f"WHERE p.id = g.parent AND coalesce(p.archived, 0) = 0))"
-            )
+            bad = _BAD_PARENTS.format(t=self._table)
+            where = f"{_LIVE} AND (parent IS NULL OR parent IN ({bad}))"
             params = []
         sql = (
             f"SELECT id FROM {self._table} g WHERE {where} ORDER BY {SORTS[self.sort]} "
@@ -138,11 +201,13 @@ class AlignmentModel:
 
     def set_sort(self, sort: str) -> None:
         self.sort = sort
+        self.bump()
         self.reload()
 
     def set_filter(self, text: str) -> None:
         self.filter = text.strip()
         self._loaded_tops = 0
+        self.bump()
         self.reload()
 
     def expand(self, index: int) -> bool:
@@ -151,6 +216,7 @@ class AlignmentModel:
         if row.expanded or not row.child_count or self.filter:
             return False
         self.expanded.add(row.id)
+        self.bump()
         block: list[TreeRow] = []
         self._append_subtree(block, TreeRow(row.goal, row.depth, row.child_count))
         self.rows[index : index + 1] = block
@@ -162,6 +228,7 @@ class AlignmentModel:
         if not row.expanded:
             return self.parent_index(index)
         self.expanded.discard(row.id)
+        self.bump()
         row.expanded = False
         end = index + 1
         while end < len(self.rows) and self.rows[end].depth > row.depth:

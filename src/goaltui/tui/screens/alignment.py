@@ -6,17 +6,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 
-from goaltui.tui.backend import Backend
-from goaltui.tui.dialogs.pick_record import PickRecord
-from goaltui.tui.dialogs.record_form import RecordForm
+from goaltui.mirror.read import MirrorReader
+from goaltui.tui.backend import Backend, Change
 from goaltui.tui.messages import GoalOpened
 from goaltui.tui.render import WARNING_MARKS, bar
 from goaltui.tui.screens.base import WorkspaceScreen
-from goaltui.tui.tree_model import SORTS, AlignmentModel
+from goaltui.tui.tree_model import SORTS, AlignmentModel, Snapshot
 from goaltui.tui.widgets.goal_list import GoalList
 
 __all__ = ["AlignmentScreen"]
@@ -37,9 +38,17 @@ class AlignmentScreen(WorkspaceScreen):
         Binding("delete", "archive", "Archive", show=False, id="alignment.archive"),
     ]
 
+    class Rebuilt(Message):
+        """Rows were rebuilt from the mirror off the event loop (by a thread worker)."""
+
+        def __init__(self, snapshot: Snapshot) -> None:
+            super().__init__()
+            self.snapshot = snapshot
+
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
         self.model = AlignmentModel(backend.reader)
+        self._worker_reader: MirrorReader | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -56,6 +65,11 @@ class AlignmentScreen(WorkspaceScreen):
         goals.refresh_rows()
         goals.focus()
         self._heading()
+        self._status(self.selected_id())
+
+    def on_unmount(self) -> None:
+        if self._worker_reader is not None:
+            self._worker_reader.close()
 
     @property
     def goals(self) -> GoalList:
@@ -66,8 +80,34 @@ class AlignmentScreen(WorkspaceScreen):
         return row.id if row else None
 
     def reload(self) -> None:
+        """Rebuild the rows in a thread worker; they are swapped in when ready."""
+        goals = self.goals
+        top = int(goals.scroll_offset.y)
+        self._rebuild(top, top + max(goals.size.height, 1))
+
+    def workspace_changed(self, change: Change, *, visible: bool) -> None:
+        """Re-read the goals the change names at once, then rebuild the rows off the loop."""
+        ids = {i for c, i in change.records if c == "goals"}
+        if ids and not change.everything:
+            changed = self.model.refresh_goals(ids)
+            if changed:
+                self.goals.refresh_rows_at(changed)
+                if self.selected_id() in ids:
+                    self._status(self.selected_id())
+        super().workspace_changed(change, visible=visible)
+
+    @work(thread=True, exclusive=True, group="alignment-rebuild", exit_on_error=False)
+    def _rebuild(self, start: int, end: int) -> None:
+        if self._worker_reader is None:
+            self._worker_reader = MirrorReader(self.reader.path)
+        snapshot = self.model.snapshot(self._worker_reader, facts=(start, end))
+        self.post_message(self.Rebuilt(snapshot))
+
+    def on_alignment_screen_rebuilt(self, message: Rebuilt) -> None:
         keep = self.selected_id()
-        self.model.reload()
+        if not self.model.apply(message.snapshot):
+            self.reload()  # expanded, sorted or filtered meanwhile: build again
+            return
         self.goals.refresh_rows(select=keep)
         self._status(self.selected_id())
 
@@ -91,6 +131,8 @@ class AlignmentScreen(WorkspaceScreen):
         if goal_id is None or row is None:
             line.update("", layout=False)
             return
+        index = self.goals.cursor
+        self.model.ensure_facts(index, index + 1)  # the real warnings, from the first frame
         text = Text(str(row.goal.get("title") or ""), style="bold")
         text.append("  ")
         text.append_text(bar(row.goal.get("progress")))
@@ -147,6 +189,8 @@ class AlignmentScreen(WorkspaceScreen):
         return [(str(r.get(title) or r["id"]), str(r["id"])) for r in rows]
 
     def action_add(self, parent: str | None = None) -> None:
+        from goaltui.tui.dialogs.record_form import RecordForm  # not needed for the first frame
+
         values: dict[str, Any] = {"status": "draft"}
         if parent:
             found = self.reader.get(parent)
@@ -172,6 +216,7 @@ class AlignmentScreen(WorkspaceScreen):
         if row is None:
             return
         goal_id = row.id
+        from goaltui.tui.dialogs.record_form import RecordForm
 
         async def submit(fields: dict[str, Any]) -> Any:
             return await self.backend.call("edit", record_id=goal_id, fields=fields)
@@ -204,6 +249,8 @@ class AlignmentScreen(WorkspaceScreen):
         row = self.goals.current
         if row is None:
             return
+        from goaltui.tui.dialogs.pick_record import PickRecord
+
         goal_id, title = row.id, str(row.goal.get("title") or "")
         dialog = PickRecord(
             f"Move “{title}” under…",

@@ -85,6 +85,11 @@ class GoalList(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(len(self.model.rows) - 1, 0))
         self.refresh()
 
+    def refresh_rows_at(self, indexes: list[int]) -> None:
+        """Repaint only these rows (their data changed in place)."""
+        for index in indexes:
+            self._refresh_line(index)
+
     @property
     def current(self) -> TreeRow | None:
         rows = self.model.rows
