@@ -77,3 +77,19 @@ def test_screen_snapshot(snap_compare: Any, demo: Any, screen: str, size: tuple[
             ws.set_me(people[0][1])
     app = create_app(paths, engine=False)
     assert snap_compare(app, terminal_size=size, run_before=_runner(screen, ids))
+
+
+@pytest.mark.parametrize("look", ["light", "no_color"])
+@pytest.mark.parametrize("screen", ["alignment", "detail"])
+def test_readable_looks(
+    snap_compare: Any, demo: Any, monkeypatch: pytest.MonkeyPatch, screen: str, look: str
+) -> None:
+    """The tree and the goal detail in the light theme and with NO_COLOR (issue 4)."""
+    from goaltui.tui.app import LIGHT
+
+    paths, ids = demo
+    if look == "no_color":
+        monkeypatch.setenv("NO_COLOR", "1")  # read when the app is created
+    app = create_app(paths, engine=False, theme=LIGHT if look == "light" else "textual-dark")
+    assert app.no_color == (look == "no_color")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_runner(screen, ids))

@@ -133,15 +133,15 @@ class AlignmentScreen(WorkspaceScreen):
             return
         index = self.goals.cursor
         self.model.ensure_facts(index, index + 1)  # the real warnings, from the first frame
-        text = Text(str(row.goal.get("title") or ""), style="bold")
+        text = Text(" " + str(row.goal.get("title") or ""), style="bold")
         text.append("  ")
         text.append_text(bar(row.goal.get("progress")))
         warnings = self.model.warnings(row) or []
         if warnings:
-            for w in warnings:
-                text.append(f"\n⚠ {WARNING_MARKS.get(w.code, '?')} {w.message}")
+            marks = (f"⚠ {WARNING_MARKS.get(w.code, '?')} {w.message}" for w in warnings)
+            text.append("\n " + " · ".join(marks))
         else:
-            text.append("\n✓ no warnings")
+            text.append("\n ✓ no warnings")
         text.no_wrap, text.overflow = True, "ellipsis"
         line.update(text, layout=False)  # fixed height: no reflow, only these lines are sent
 

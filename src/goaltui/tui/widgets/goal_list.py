@@ -191,7 +191,7 @@ class GoalList(ScrollView, can_focus=True):
         strip = strip.apply_style(base)
         if over is not None:
             strip = Strip(Segment.apply_style(strip, post_style=over))
-        return strip
+        return strip.simplify()  # one escape sequence per run of equal style: fewer bytes
 
     def _row_text(self, row: TreeRow, width: int, selected: bool) -> Text:
         goal = row.goal
