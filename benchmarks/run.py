@@ -160,6 +160,19 @@ def _run_one(bench: Benchmark, ctx: Context, size: int) -> list[Row]:
     return [Row.unavailable(bench.name, "—", size, reason)]
 
 
+def _compile_sources() -> None:
+    """Write the bytecode of goaltui and goalsync, as a pip install does.
+
+    With PYTHONDONTWRITEBYTECODE set (as on some machines) an editable checkout
+    never gets .pyc files, and every measured process would recompile its modules.
+    """
+    import compileall
+
+    root = Path(__file__).resolve().parent.parent
+    for folder in (root / "src", root / "sync"):
+        compileall.compile_dir(folder, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -184,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         build=args.build,
     )
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    _compile_sources()
     print("## goaltui benchmarks\n")
     print(_environment(ctx) + "\n", flush=True)
     for bench in _selected(args.only):
