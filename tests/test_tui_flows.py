@@ -219,3 +219,29 @@ async def test_edit_by_another_process_appears_without_restart(demo: Any) -> Non
             pilot, lambda: "Written by another process" in screen_text(app), "new goal shown"
         )
         await wait_until(pilot, lambda: "Renamed elsewhere" in screen_text(app), "rename shown")
+
+
+async def test_status_line_shows_the_selected_goals_warnings_from_the_start(demo: Any) -> None:
+    from goaltui.tui.data import batch_warnings
+    from goaltui.tui.render import WARNING_MARKS
+
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await _started(pilot)
+        screen = app.screen
+        first = screen.model.rows[0]  # selected at start, before any key
+        expected = batch_warnings(screen.reader, [first.goal], {first.id: first.child_count})
+        status = str(screen.query_one("#status-line").render())
+        assert ("no warnings" in status) == (not expected[first.id])
+        for _ in range(len(screen.model.rows)):  # to the first goal with a warning
+            row = screen.goals.current
+            found = batch_warnings(screen.reader, [row.goal], {row.id: row.child_count})[row.id]
+            if found:
+                break
+            await pilot.press("down")
+        assert found, "the demo has goals with warnings"
+        await pilot.pause()
+        status = str(screen.query_one("#status-line").render())
+        assert "no warnings" not in status
+        assert f"⚠ {WARNING_MARKS[found[0].code]} {found[0].message}" in status

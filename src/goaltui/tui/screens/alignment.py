@@ -41,14 +41,16 @@ class AlignmentScreen(WorkspaceScreen):
     class Rebuilt(Message):
         """Rows were rebuilt from the mirror off the event loop (by a thread worker)."""
 
-        def __init__(self, snapshot: Snapshot) -> None:
+        def __init__(self, snapshot: Snapshot, generation: int) -> None:
             super().__init__()
             self.snapshot = snapshot
+            self.generation = generation
 
     def __init__(self, backend: Backend) -> None:
         super().__init__(backend)
         self.model = AlignmentModel(backend.reader)
         self._worker_reader: MirrorReader | None = None
+        self._generation = 0  # of the latest rebuild asked for; older results are dropped
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,7 +85,8 @@ class AlignmentScreen(WorkspaceScreen):
         """Rebuild the rows in a thread worker; they are swapped in when ready."""
         goals = self.goals
         top = int(goals.scroll_offset.y)
-        self._rebuild(top, top + max(goals.size.height, 1))
+        self._generation += 1
+        self._rebuild(top, top + max(goals.size.height, 1), self._generation)
 
     def workspace_changed(self, change: Change, *, visible: bool) -> None:
         """Re-read the goals the change names at once, then rebuild the rows off the loop."""
@@ -97,13 +100,15 @@ class AlignmentScreen(WorkspaceScreen):
         super().workspace_changed(change, visible=visible)
 
     @work(thread=True, exclusive=True, group="alignment-rebuild", exit_on_error=False)
-    def _rebuild(self, start: int, end: int) -> None:
+    def _rebuild(self, start: int, end: int, generation: int) -> None:
         if self._worker_reader is None:
             self._worker_reader = MirrorReader(self.reader.path)
         snapshot = self.model.snapshot(self._worker_reader, facts=(start, end))
-        self.post_message(self.Rebuilt(snapshot))
+        self.post_message(self.Rebuilt(snapshot, generation))
 
     def on_alignment_screen_rebuilt(self, message: Rebuilt) -> None:
+        if message.generation != self._generation:
+            return  # a later rebuild is under way
         keep = self.selected_id()
         if not self.model.apply(message.snapshot):
             self.reload()  # expanded, sorted or filtered meanwhile: build again
