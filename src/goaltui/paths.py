@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from goalsync.durable import private_dir
 
 __all__ = ["WorkspacePaths", "default_data_dir", "ensure_private_dir", "valid_workspace_name"]
 
@@ -30,18 +31,7 @@ def valid_workspace_name(name: str) -> bool:
 
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) as 0700 whatever the umask; tighten it if it exists."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            d.mkdir(mode=0o700)
-        os.chmod(d, 0o700)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o700)
-    return path
+    return private_dir(path)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from goalsync.durable import write_durably
 from goaltui.errors import StorageProblem
 
 __all__ = ["WorkspaceConfig", "write_private"]
@@ -15,20 +15,7 @@ __all__ = ["WorkspaceConfig", "write_private"]
 
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically and durably as a 0600 file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_durably(path, data)
 
 
 @dataclass

@@ -11,73 +11,25 @@ import contextlib
 import fcntl
 import json
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StateFileError", "exclusive", "private_dir", "read_json", "write_json"]
+from goalsync.durable import FILE_MODE, private_dir, write_durably
 
-DIR_MODE = 0o700
-FILE_MODE = 0o600
+__all__ = ["StateFileError", "exclusive", "private_dir", "read_json", "write_json"]
 
 
 class StateFileError(Exception):
     """A relay state file is unreadable or damaged; the message names it and what to do."""
 
 
-def private_dir(path: Path) -> Path:
-    """Create ``path`` and missing parents as 0700; tighten an existing one."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            d.mkdir(mode=DIR_MODE)
-        os.chmod(d, DIR_MODE)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, DIR_MODE)
-    return path
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_json(path: Path, value: Any, *, replace: bool = True) -> bool:
     """Write ``value`` as JSON atomically and durably; False if ``replace`` is off and the
     file exists (the check and the rename are one atomic step: ``link``)."""
     private_dir(path.parent)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        os.write(fd, json.dumps(value, indent=1, sort_keys=True).encode() + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        if replace:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                return False
-            finally:
-                tmp.unlink()
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-    return True
+    data = json.dumps(value, indent=1, sort_keys=True).encode() + b"\n"
+    return write_durably(path, data, replace=replace)
 
 
 def read_json(path: Path) -> Any:

@@ -17,22 +17,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from goalsync.durable import DIR_MODE, FILE_MODE, fsync_dir, write_durably
 from goalsync.storage.keys import StorageKey, check_key, check_prefix, is_key_part
 
 __all__ = ["FileChunkStore"]
 
-DIR_MODE = 0o700
-FILE_MODE = 0o600
 QUARANTINE = "quarantine"
 LOCKS = "locks"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class FileChunkStore:
@@ -118,31 +109,7 @@ class FileChunkStore:
 
     def _write_once(self, path: Path, data: bytes, replace: bool) -> bool:
         self._ensure_dir(path.parent)
-        tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
-        try:
-            try:
-                os.fchmod(fd, FILE_MODE)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            if replace:
-                os.replace(tmp, path)
-            else:
-                try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    return False
-                finally:
-                    tmp.unlink()
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(path.parent)
-        return True
+        return write_durably(path, data, replace=replace)
 
     def _ensure_dir(self, path: Path) -> None:
         """Create ``path`` and missing parents (0700), fsyncing each new entry's parent."""
@@ -159,7 +126,7 @@ class FileChunkStore:
             except FileExistsError:
                 continue
             os.chmod(d, DIR_MODE)
-            _fsync_dir(d.parent)
+            fsync_dir(d.parent)
         self._dirs.add(path)
 
     def remove(self, key: StorageKey) -> None:
@@ -185,7 +152,7 @@ class FileChunkStore:
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # the 2-character directory, if now empty
         with contextlib.suppress(FileNotFoundError):
-            _fsync_dir(path.parent if path.parent.exists() else self.root)
+            fsync_dir(path.parent if path.parent.exists() else self.root)
 
     def remove_stale_temporaries(self, prefix: StorageKey, max_age: float = 3600.0) -> int:
         """Delete temporary files a crashed writer left under ``prefix``; returns how many.
@@ -223,8 +190,8 @@ class FileChunkStore:
         except FileNotFoundError:
             return None
         os.chmod(dst, FILE_MODE)
-        _fsync_dir(qdir)
-        _fsync_dir(src.parent)
+        fsync_dir(qdir)
+        fsync_dir(src.parent)
         return str(dst)
 
     @contextlib.contextmanager
