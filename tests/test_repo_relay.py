@@ -9,7 +9,7 @@ from pathlib import Path
 import cbor2
 import pytest
 from automerge import core as am
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from goalsync.protocol.docid import new_document_id
@@ -17,53 +17,23 @@ from goalsync.protocol.messages import (
     DocUnavailable,
     Ephemeral,
     Error,
-    Join,
-    Message,
     Peer,
     PeerMetadata,
     Request,
     Sync,
-    decode,
-    encode,
 )
 from goalsync.relay import Principal, Relay
 from goalsync.storage import DocumentStore, FileChunkStore
+from helpers.relay_peers import EMPTY_REQUEST, RawPeer
 
-EMPTY_REQUEST = bytes.fromhex("42000001000000")
 
-
-class RawPeer:
-    """A hand-driven protocol peer: exactly the frames a test sends."""
-
-    def __init__(self, ws: ClientConnection, peer_id: str) -> None:
-        self.ws = ws
-        self.peer_id = peer_id
-        self.server = ""
-
-    async def send(self, msg: Message) -> None:
-        await self.ws.send(encode(msg))
-
-    async def recv(self) -> Message:
-        frame = await asyncio.wait_for(self.ws.recv(), 5)
-        assert isinstance(frame, bytes)
-        return decode(frame)
-
-    async def join(self, versions: tuple[str, ...] | None = ("1",)) -> Message:
-        await self.send(Join(self.peer_id, PeerMetadata(None, True), versions))
-        reply = await self.recv()
-        if isinstance(reply, Peer):
-            self.server = reply.sender_id
-        return reply
-
-    async def request(self, doc_id: str, data: bytes = EMPTY_REQUEST) -> None:
-        await self.send(Request(self.peer_id, self.server, doc_id, data))
-
-    async def closed(self) -> bool:
-        try:
-            await asyncio.wait_for(self.ws.recv(), 5)
-        except ConnectionClosed:
-            return True
-        return False
+async def _closed_at_once(peer: RawPeer) -> bool:
+    """True if the very next thing on the socket is its close (no frame before it)."""
+    try:
+        await asyncio.wait_for(peer.ws.recv(), 5)
+    except ConnectionClosed:
+        return True
+    return False
 
 
 @pytest.fixture
@@ -96,7 +66,7 @@ async def test_join_answers_peer_with_storage_id(relay: Relay, peers: list[RawPe
 async def test_unsupported_version_gets_error_then_close(peers: list[RawPeer]) -> None:
     reply = await peers[0].join(versions=("2",))
     assert isinstance(reply, Error) and reply.message == "unsupported protocol version"
-    assert await peers[0].closed()
+    assert await _closed_at_once(peers[0])
 
 
 @pytest.mark.parametrize(
@@ -111,7 +81,7 @@ async def test_malformed_frame_closes_only_that_socket(
     await good.join()
     await bad.join()
     await bad.ws.send(frame)
-    assert await bad.closed()
+    assert await _closed_at_once(bad)
     doc_id = new_document_id()
     _stored_doc(relay, doc_id, "k", "v")
     await good.request(doc_id)
@@ -162,7 +132,7 @@ async def test_second_socket_with_same_peer_id_replaces_first(
     old, new = peers[0], RawPeer(peers[1].ws, "raw-0")
     await old.join()
     await new.join()
-    assert await old.closed()
+    assert await _closed_at_once(old)
     doc_id = new_document_id()
     await new.request(doc_id)
     assert await new.recv() == DocUnavailable(relay.peer_id, "raw-0", doc_id)

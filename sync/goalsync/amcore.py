@@ -21,6 +21,7 @@ __all__ = [
     "apply_change_chunks",
     "changes_since",
     "encode_uleb",
+    "is_panic",
     "load_document",
     "read_uleb",
     "sync_message_heads",
@@ -35,7 +36,8 @@ class CorruptData(ValueError):
     """Bytes that do not decode as Automerge data (document, change or sync message)."""
 
 
-def _is_panic(exc: BaseException) -> bool:
+def is_panic(exc: BaseException) -> bool:
+    """True for the binding's ``PanicException`` (a BaseException, not an Exception)."""
     return type(exc).__name__ == "PanicException"
 
 
@@ -52,7 +54,7 @@ def load_document(data: bytes, actor_id: bytes | None = None) -> am.Document:
     except Exception as exc:
         raise CorruptData(str(exc)) from None
     except BaseException as exc:
-        if _is_panic(exc):
+        if is_panic(exc):
             raise CorruptData(f"the Automerge binding panicked: {exc}") from None
         raise
     if actor_id is not None:
@@ -121,7 +123,7 @@ def apply_change_chunks(doc: am.Document, chunks: Iterable[bytes]) -> int:
     except Exception as exc:
         raise CorruptData(f"invalid change chunk: {exc}") from None
     except BaseException as exc:
-        if _is_panic(exc):
+        if is_panic(exc):
             raise CorruptData(f"the Automerge binding panicked: {exc}") from None
         raise
     doc.receive_sync_message(am.SyncState(), message)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from automerge import core as am
 
+from goalsync.amcore import is_panic
 from goalsync.protocol.docid import new_document_id, to_url
 from goalsync.storage import DocumentStore, FileChunkStore
 from goalsync.storage.fingerprint import fingerprint_keys
@@ -60,10 +61,6 @@ class WorkspaceChange:
 
 
 W = TypeVar("W", bound="Workspace")
-
-
-def _is_panic(exc: BaseException) -> bool:
-    return type(exc).__name__ == "PanicException"
 
 
 class Workspace(RecordEditing):
@@ -296,7 +293,7 @@ class Workspace(RecordEditing):
                     summary=summary,
                 )
         except BaseException as exc:
-            if _is_panic(exc):
+            if is_panic(exc):
                 self._recover(f"the Automerge binding failed during '{action}': {exc}")
             raise
         try:

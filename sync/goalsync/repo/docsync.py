@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from automerge import core as am
 
+from goalsync.amcore import is_panic
 from goalsync.protocol.docid import validate_document_id
 from goalsync.storage import DocumentStore, StorageKey
 
@@ -46,17 +47,13 @@ class _Peer:
     fresh_used: bool = False  # the large-push workaround runs at most once per peer
 
 
-def _is_panic(exc: BaseException) -> bool:
-    return type(exc).__name__ == "PanicException"
-
-
 def _decode(data: bytes) -> am.Message:
     try:
         return am.Message.decode(data)
     except Exception as exc:
         raise RejectedMessage(f"sync message does not decode: {exc}") from None
     except BaseException as exc:
-        if _is_panic(exc):
+        if is_panic(exc):
             raise RejectedMessage(f"sync message made the binding panic: {exc}") from None
         raise
 
@@ -187,7 +184,7 @@ class DocSync:
         try:
             self.doc.receive_sync_message(peer.state, message)
         except BaseException as exc:
-            if not isinstance(exc, Exception) and not _is_panic(exc):
+            if not isinstance(exc, Exception) and not is_panic(exc):
                 raise
             self._recover(peer)
             raise RejectedMessage(f"sync message could not be applied: {exc}") from None
