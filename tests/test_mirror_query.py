@@ -1,13 +1,19 @@
-"""``MirrorReader.query``: SELECTs run, anything that would write is refused."""
+"""``MirrorReader.query``: SELECTs run, anything that would write is refused; ``list_json``."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from goaltui.demo import build_demo
 from goaltui.mirror import MirrorReader, QueryError, ReadOnlyQuery
+from goaltui.paths import WorkspacePaths
+from goaltui.workspace import Workspace
 from test_mirror_fixture import mirror_path, pinned_now, reader
 
 __all__ = ["mirror_path", "pinned_now", "reader"]  # fixtures used by the tests below
@@ -84,3 +90,45 @@ def test_read_pragmas_work(reader: MirrorReader) -> None:
 def test_bad_queries_say_why(reader: MirrorReader, sql: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         reader.query(sql)
+
+
+@pytest.fixture(scope="module")
+def demo_reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MirrorReader]:
+    """The demo workspace's mirror, built once."""
+    paths = WorkspacePaths(Path(tmp_path_factory.mktemp("data")), "demo")
+    with Workspace.create(paths) as ws:
+        build_demo(ws)
+        ws.ensure_mirror()
+    with MirrorReader(paths.mirror) as demo:
+        yield demo
+
+
+def _close_floats(value: Any) -> Any:
+    """Floats compared to SQLite's 15 significant digits."""
+    if isinstance(value, float):
+        return pytest.approx(value, rel=1e-14)
+    if isinstance(value, dict):
+        return {k: _close_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_close_floats(v) for v in value]
+    return value
+
+
+def test_list_json_is_list_records_as_json(demo_reader: MirrorReader) -> None:
+    """Every collection: the SQLite-built JSON decodes to the records, bools and JSON included."""
+    checked_kinds: set[str] = set()
+    for coll in demo_reader.collections():
+        for archived in (False, True):
+            expected = demo_reader.list_records(coll, include_archived=archived)
+            got = json.loads(demo_reader.list_json(coll, include_archived=archived))
+            assert got == _close_floats(expected), coll
+            checked_kinds |= {type(v).__name__ for r in got for v in r.values()}
+    assert {"bool", "dict", "float", "int", "str", "NoneType"} <= checked_kinds
+
+
+def test_list_json_filters_sorts_and_limits(demo_reader: MirrorReader) -> None:
+    query: dict[str, Any] = {"where": {"level": "team"}, "order_by": "-due", "limit": 3}
+    got = json.loads(demo_reader.list_json("goals", **query))
+    assert [g["id"] for g in got] == [g["id"] for g in demo_reader.list_records("goals", **query)]
+    assert len(got) == 3 and all(g["level"] == "team" for g in got)
+    assert demo_reader.list_json("goals", where={"level": "no such level"}) == "[]"

@@ -34,7 +34,10 @@ def _columns(coll_name: str) -> tuple[str, ...]:
 @click.argument("filters", nargs=-1)
 @click.option("--all", "include_archived", is_flag=True, help="Include archived records.")
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON (DESIGN.md field names, with id)."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON array (DESIGN.md field names, with id; numbers to 15 digits).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
 @click.option(
@@ -58,16 +61,16 @@ def list_(
     if order_by and order_by not in coll.field_map and order_by not in ("id", "progress"):
         raise click.UsageError(f"cannot sort {kind} by {order_by!r}")
     where = parse_assignments(ctx, coll, filters)
-    rows = ctx.reader().list_records(
-        kind,
-        where=where or None,
-        include_archived=include_archived,
-        order_by=order_by,
-        limit=limit,
-    )
+    query: dict[str, Any] = {
+        "where": where or None,
+        "include_archived": include_archived,
+        "order_by": order_by,
+        "limit": limit,
+    }
     if as_json:
-        echo_json(rows)
+        click.echo(ctx.reader().list_json(kind, **query))
         return
+    rows = ctx.reader().list_records(kind, **query)
     if not rows:
         click.echo(f"no {kind}" + (" match" if where else " yet"), err=True)
         return
