@@ -25,6 +25,8 @@ from goalsync.protocol.messages import (
 from goalsync.repo.docsync import DocSync
 from goalsync.repo.syncmsg import RejectedMessage, inspect_sync_message
 
+from .firstpush import FirstPush, ack_message, read_first_push
+
 if TYPE_CHECKING:
     from .server import Conn, Relay
 
@@ -47,6 +49,7 @@ class DocumentRouter:
         self.ephemeral_seen: dict[tuple[str, str], int] = {}
         self.queues: dict[str, deque[tuple[Conn, Sync | Request]]] = {}
         self.workers: dict[str, asyncio.Future[None]] = {}
+        self.unloaded: dict[str, tuple[bytes, ...]] = {}  # first pushes stored, not yet loaded
 
     def forget(self, conn: Conn) -> bool:
         """Remove the peer from every document; False if it was already gone."""
@@ -86,6 +89,13 @@ class DocumentRouter:
         doc = self.docs.get(doc_id)
         if doc is None:
             doc = self.docs[doc_id] = DocSync(doc_id, self.relay.store)
+            pushed = self.unloaded.pop(doc_id, None)
+            if pushed is not None and set(doc.heads) != set(pushed):
+                log.warning(
+                    "document %s: the snapshot pushed first did not load, so it is not served (%s)",
+                    doc_id,
+                    "; ".join(doc.problems) or "heads differ",
+                )
         return doc
 
     def _may_access(self, conn: Conn, doc_id: str) -> bool:
@@ -146,6 +156,8 @@ class DocumentRouter:
                 self._close_doc_if_unused(doc_id)
 
     async def _batch(self, doc_id: str, batch: list[tuple[Conn, Sync | Request]]) -> None:
+        if await self._first_push(doc_id, *batch[0]):
+            batch = batch[1:]
         replies: dict[str, Conn] = {}
         unavailable: list[Conn] = []
         changed = False
@@ -172,6 +184,45 @@ class DocumentRouter:
             targets += [c for c in self._others_of(set(replies), doc_id) if c.key not in replies]
         for conn in targets:
             await self._sync_to(conn, doc_id, doc)
+
+    async def _first_push(self, doc_id: str, conn: Conn, msg: Sync | Request) -> bool:
+        """Store a new document's first push without decoding it (see ``firstpush``);
+        False if ``msg`` is not one, and the ordinary path must serve it."""
+        push = self._as_first_push(doc_id, conn, msg)
+        if push is None:
+            return False
+        ownership = self.relay.ownership
+        if ownership is not None and not ownership.claim(conn.principal, doc_id):
+            await self._unavailable(conn, doc_id)
+            return True
+        try:
+            await asyncio.to_thread(self.relay.store.chunks.save, push.key(doc_id), push.chunk)
+        except BaseException:
+            if ownership is not None:
+                ownership.release(conn.principal, doc_id)
+            raise
+        self.docs.pop(doc_id, None)  # empty until now; loaded from the snapshot when needed
+        self.unloaded[doc_id] = push.heads
+        conn.docs.add(doc_id)
+        self.doc_peers.setdefault(doc_id, set()).add(conn.key)
+        data = ack_message(push.heads)
+        await self.relay.send(conn.ws, Sync(self.relay.peer_id, conn.peer_id, doc_id, data))
+        return True
+
+    def _as_first_push(self, doc_id: str, conn: Conn, msg: Sync | Request) -> FirstPush | None:
+        """The pushed document, if ``msg`` is the first content of ``doc_id`` and only
+        its sender has the document open (nobody else waits to be sent it)."""
+        if not isinstance(msg, Sync) or conn.key not in self.conns:
+            return None
+        doc = self.docs.get(doc_id)
+        if (doc is not None and doc.heads) or self.doc_peers.get(doc_id, set()) - {conn.key}:
+            return None
+        if not self._may_access(conn, doc_id):
+            return None
+        push = read_first_push(msg.data)
+        if push is None or self.relay.store.exists(doc_id):
+            return None
+        return push
 
     def _apply(self, conn: Conn, msg: Sync | Request) -> tuple[DocSync, bool] | str | None:
         """Apply one message: (the document, whether it changed), UNAVAILABLE, or None
