@@ -42,6 +42,7 @@ from goaltui.workspace.conflicts import Conflict, ConflictLog, find_conflicts
 from goaltui.workspace.editing import RecordEditing
 from goaltui.workspace.history import HistoryEntry, read_history, write_history
 from goaltui.workspace.ids import new_id
+from goaltui.workspace.incoming import touched_by_changes
 from goaltui.workspace.undo import UndoStack
 
 __all__ = ["Workspace", "WorkspaceChange"]
@@ -330,7 +331,12 @@ class Workspace(RecordEditing):
 
     def absorb(self, before: list[bytes], *, origin: str) -> WorkspaceChange:
         """After changes arrived from elsewhere: mirror them and tell subscribers."""
-        touched = touched_records(self._doc.diff(before, self._doc.get_heads()))
+        heads = self._doc.get_heads()
+        # One head: nothing concurrent is left to show as a conflict (find_conflicts needs
+        # two), so the changes alone say what to mirror; otherwise diff finds conflicts too.
+        touched = touched_by_changes(self._doc, before) if len(heads) == 1 else None
+        if touched is None:
+            touched = touched_records(self._doc.diff(before, heads))
         if touched.everything:
             self._mirror_rebuild()
         else:
@@ -418,12 +424,15 @@ class Workspace(RecordEditing):
     def _catch_up_mirror(self, mirrored: list[bytes] | None) -> None:
         """Bring a mirror that is behind up to date from the heads it reflects.
 
-        Only the records changed since those heads are rewritten (an Automerge
-        diff); a mirror without heads, or one the diff cannot map, is rebuilt.
+        Only the records changed since those heads are rewritten (read from the new
+        changes, or from an Automerge diff when they cannot tell); a mirror without
+        heads, or one the diff cannot map, is rebuilt.
         """
         touched = None
         if mirrored:
-            touched = touched_records(self._doc.diff(mirrored, self._doc.get_heads()))
+            touched = touched_by_changes(self._doc, mirrored)
+            if touched is None:
+                touched = touched_records(self._doc.diff(mirrored, self._doc.get_heads()))
         if touched is None or touched.everything:
             self._mirror_rebuild()
         else:
@@ -438,7 +447,7 @@ class Workspace(RecordEditing):
         upserts, deletes = [], []
         for coll_name, record_id in records:
             record = read_record(self._doc, coll_name, record_id)
-            if record is None:
+            if record is None or (coll_name == STRATEGY_ID and not record.data):
                 deletes.append((coll_name, record_id))
             else:
                 upserts.append(record)
