@@ -158,11 +158,7 @@ def mirror_rebuild(ctx: CliContext) -> None:
 
     Example: goaltui mirror rebuild
     """
-    from goaltui.mirror.store import Mirror
-
-    ws = ctx.open_workspace()
-    with Mirror.open(ctx.mirror_path()) as store:
-        store.rebuild(ws.all_records(), ws.mirror_state())
+    ctx.open_workspace().rebuild_mirror()
     click.echo(f"rebuilt {ctx.mirror_path()}", err=True)
 
 

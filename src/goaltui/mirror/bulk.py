@@ -17,7 +17,7 @@ from goaltui.mirror.rows import ROWS
 from goaltui.mirror.tables import TABLES, quote, table_indexes
 from goaltui.model.records import Record
 
-__all__ = ["bulk_load"]
+__all__ = ["bulk_load", "by_id", "create_indexes", "insert_rows", "prepare"]
 
 _INDEXES = [index for table in TABLES.values() for index in table_indexes(table)]
 _BY_ID = attrgetter("id")
@@ -33,27 +33,51 @@ def bulk_load(conn: sqlite3.Connection, records: Iterable[Record]) -> None:
     kpis = by_collection["kpis"]
     goal_extra, kpi_extra = derived_columns(goals, kpis, by_collection["checkins"])
     extras = {"goals": goal_extra, "kpis": kpi_extra}
+    prepare(conn)
+    for name, found in by_collection.items():
+        insert_rows(conn, name, found, extras.get(name))
+    create_indexes(conn)
+
+
+def prepare(conn: sqlite3.Connection) -> None:
+    """Empty every table and drop the indexes, before a bulk load."""
     for name, _ in _INDEXES:
         conn.execute(f"DROP INDEX IF EXISTS {quote(name)}")
     for table in TABLES.values():
         conn.execute(f"DELETE FROM {quote(table.name)}")
     conn.execute("DELETE FROM record_index")
-    for name, found in by_collection.items():
-        if not found:
-            continue
-        rows = ROWS[name]
-        extra = extras.get(name)
-        if extra is None:
-            conn.executemany(rows.insert, map(rows.row, found))
-        else:
-            conn.executemany(rows.insert, [rows.row(r, extra[r.id]) for r in found])
-        conn.execute(
-            "INSERT OR REPLACE INTO record_index (id, collection) "
-            f"SELECT id, ? FROM {quote(rows.table.name)}",
-            (name,),
-        )
+
+
+def insert_rows(
+    conn: sqlite3.Connection,
+    name: str,
+    found: list[Record],
+    extra: dict[str, tuple[object, ...]] | None = None,
+) -> None:
+    """Insert one collection's records (unique ids), with their derived columns if any."""
+    if not found:
+        return
+    rows = ROWS[name]
+    if extra is None:
+        conn.executemany(rows.insert, map(rows.row, found))
+    else:
+        conn.executemany(rows.insert, [rows.row(r, extra[r.id]) for r in found])
+    conn.execute(
+        "INSERT OR REPLACE INTO record_index (id, collection) "
+        f"SELECT id, ? FROM {quote(rows.table.name)}",
+        (name,),
+    )
+
+
+def create_indexes(conn: sqlite3.Connection) -> None:
+    """Build every index, after a bulk load."""
     for _, sql in _INDEXES:
         conn.execute(sql)
+
+
+def by_id(records: Iterable[Record]) -> list[Record]:
+    """One record per id (the last one), sorted by id."""
+    return sorted({r.id: r for r in records}.values(), key=_BY_ID)
 
 
 def _by_collection(records: Iterable[Record]) -> dict[str, list[Record]]:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import gc
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 
 from goaltui.errors import StorageProblem
 from goaltui.mirror.bulk import bulk_load
 from goaltui.mirror.rollup import recompute
 from goaltui.mirror.rows import ROWS
+from goaltui.mirror.split import SideLoad, can_split, remove_stale_side_files, split_load
 from goaltui.mirror.tables import (
     MIRROR_SCHEMA_VERSION,
     TABLES,
@@ -121,6 +123,42 @@ class Mirror:
                 self._finish(state, heads)
         finally:
             conn.execute("PRAGMA synchronous = NORMAL")
+        self.needs_rebuild = False
+        _tighten_sidecars(self.path)
+
+    def rebuild_from(
+        self,
+        readers: Mapping[str, Callable[[], Iterable[Record]]],
+        state: str,
+        *,
+        heads: Sequence[bytes] | None = None,
+        split: bool = False,
+    ) -> None:
+        """:meth:`rebuild` from one reader per collection (``strategy`` included).
+
+        With ``split`` (big workspaces) and where forking is safe, a child process
+        shares the work (``goaltui.mirror.split``): about 1.5× faster on two cores.
+        """
+        if not (split and can_split()):
+            self.rebuild(
+                chain.from_iterable(read() for read in readers.values()), state, heads=heads
+            )
+            return
+        remove_stale_side_files(self.path.parent)
+        side = SideLoad.start(self.path.parent, readers)
+        conn = self._conn
+        try:
+            conn.execute("ATTACH DATABASE ? AS side", (str(side.path),))
+            conn.execute("PRAGMA synchronous = OFF")
+            try:
+                with _gc_paused(), _transaction(conn, deferred=True):
+                    split_load(conn, readers, side, "side")
+                    self._finish(state, heads)
+            finally:
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("DETACH DATABASE side")
+        finally:
+            side.close()
         self.needs_rebuild = False
         _tighten_sidecars(self.path)
 
@@ -227,13 +265,18 @@ def _gc_paused() -> Iterator[None]:
 
 
 class _transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    ``deferred`` begins without locking: with a database attached, IMMEDIATE would
+    lock that one too (the split rebuild's side file, which its child is writing).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, deferred: bool = False) -> None:
         self.conn = conn
+        self.begin = "BEGIN" if deferred else "BEGIN IMMEDIATE"
 
     def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(self.begin)
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")

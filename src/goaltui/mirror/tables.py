@@ -21,6 +21,7 @@ __all__ = [
     "TABLES",
     "Column",
     "Table",
+    "create_table_sql",
     "ddl_fingerprint",
     "decode_value",
     "encode_value",
@@ -176,7 +177,8 @@ def _foreign_key(col: Column) -> str:
     return ""
 
 
-def _create_table(table: Table) -> str:
+def create_table_sql(table: Table) -> str:
+    """``CREATE TABLE`` of ``table`` (no indexes)."""
     cols = ["id TEXT PRIMARY KEY NOT NULL"]
     cols += [f"{quote(c.name)} {c.sql_type}{_foreign_key(c)}" for c in table.columns]
     return f"CREATE TABLE {quote(table.name)} (\n  " + ",\n  ".join(cols) + "\n)"
@@ -216,7 +218,7 @@ def schema_ddl() -> list[str]:
 
     out = list(_META)
     for table in TABLES.values():
-        out.append(_create_table(table))
+        out.append(create_table_sql(table))
         out.extend(sql for _, sql in table_indexes(table))
     out.extend(sql for _, sql in VIEWS)
     return out

@@ -26,6 +26,7 @@ from goalsync.repo.docsync import DocSync
 from goalsync.repo.syncmsg import RejectedMessage, inspect_sync_message
 
 from .firstpush import FirstPush, ack_message, read_first_push
+from .wire import encode_sync
 
 if TYPE_CHECKING:
     from .server import Conn, Relay
@@ -278,7 +279,8 @@ class DocumentRouter:
     async def _sync_to(self, conn: Conn, doc_id: str, doc: DocSync) -> None:
         data = doc.generate(conn.key)
         if data is not None:
-            await self.relay.send(conn.ws, Sync(self.relay.peer_id, conn.peer_id, doc_id, data))
+            frame = encode_sync(self.relay.peer_id, conn.peer_id, doc_id, data)
+            await self.relay.send_frame(conn.ws, frame)
 
     async def _on_ephemeral(self, conn: Conn, msg: Ephemeral) -> None:
         if not self._may_access(conn, msg.document_id):

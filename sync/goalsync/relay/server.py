@@ -33,7 +33,6 @@ from goalsync.protocol.messages import (
     Peer,
     PeerMetadata,
     UnknownMessageType,
-    decode,
     encode,
 )
 from goalsync.storage import DocumentStore, storage_id
@@ -42,6 +41,7 @@ from .auth import AllowAll, Authorizer, Ownership, Principal
 from .documents import IGNORED, DocumentRouter
 from .limits import RelayLimits, TokenBucket
 from .logs import websockets_logger
+from .wire import decode_frame
 
 __all__ = ["BANNER", "MAX_FRAME", "Relay", "RelayLimits"]
 
@@ -277,7 +277,7 @@ class Relay:
             await close_connection(ws, 1003, "binary frames only")
             return None
         try:
-            return decode(frame, max_size=self.limits.max_frame)
+            return decode_frame(frame, self.limits.max_frame)
         except UnknownMessageType:
             return IGNORED
         except ProtocolError as exc:
@@ -338,5 +338,9 @@ class Relay:
 
     async def send(self, ws: ServerConnection, msg: Message) -> None:
         """Send one message; a socket that closed meanwhile is not an error."""
+        await self.send_frame(ws, encode(msg))
+
+    async def send_frame(self, ws: ServerConnection, frame: bytes) -> None:
+        """Send one encoded message; a socket that closed meanwhile is not an error."""
         with contextlib.suppress(ConnectionClosed):
-            await ws.send(encode(msg))
+            await ws.send(frame)
