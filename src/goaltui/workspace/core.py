@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from automerge import core as am
@@ -62,6 +63,9 @@ class WorkspaceChange:
 
 
 W = TypeVar("W", bound="Workspace")
+
+SPLIT_REBUILD_AT = 20_000
+"""Records from which a full mirror rebuild forks a helper to use a second core."""
 
 
 class Workspace(RecordEditing):
@@ -453,9 +457,29 @@ class Workspace(RecordEditing):
                 upserts.append(record)
         mirror.apply(upserts, deletes, self.mirror_state(), heads=self._doc.get_heads())
 
+    def rebuild_mirror(self) -> None:
+        """Rebuild the mirror from the document, from scratch (``goaltui mirror rebuild``)."""
+        self._mirror_rebuild()
+
     def _mirror_rebuild(self) -> None:
         mirror = self._mirror if self._mirror is not None else self._open_mirror()
-        mirror.rebuild(self.all_records(), self.mirror_state(), heads=self._doc.get_heads())
+        strategy = self.strategy()
+        readers: dict[str, Callable[[], Iterable[Record]]] = {
+            STRATEGY_ID: lambda: [strategy] if strategy.data else []
+        }
+        for name in COLLECTIONS:
+            readers[name] = partial(iter_records, self._doc, name)
+        mirror.rebuild_from(
+            readers,
+            self.mirror_state(),
+            heads=self._doc.get_heads(),
+            split=self._record_count() >= SPLIT_REBUILD_AT,
+        )
+
+    def _record_count(self) -> int:
+        """How many records the collections hold (one ``keys`` call each)."""
+        objs = (collection_obj(self._doc, name) for name in COLLECTIONS)
+        return sum(len(self._doc.keys(obj)) for obj in objs if obj is not None)
 
     def _mirror_state_only(self) -> None:
         self._open_mirror().apply([], [], self.mirror_state(), heads=self._doc.get_heads())
