@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from goaltui.mirror import MirrorReader, QueryError
+from goaltui.mirror import Mirror, MirrorReader, QueryError
+from goaltui.model.records import Record
 from test_mirror_fixture import EXPECTED_PROGRESS, mirror_path, pinned_now, reader
 
 __all__ = ["mirror_path", "pinned_now", "reader"]  # fixtures used by the tests below
@@ -136,3 +139,23 @@ def test_get_and_resolve(reader: MirrorReader) -> None:
     assert reader.resolve("ZZ") == []
     assert reader.children("G2")[0]["id"] == "G3"
     assert reader.state() == "state-1"
+
+
+def test_alignment_view_keeps_goals_on_a_parent_loop(tmp_path: Path) -> None:
+    """A loop can only come from a merge; each goal on it is a root, as in the model."""
+
+    def goal(goal_id: str, parent: str | None) -> Record:
+        return Record("goals", goal_id, {"title": goal_id, "level": "team", "parent": parent})
+
+    records = [goal("A", "B"), goal("B", "A"), goal("C", "A"), goal("D", None), goal("E", "D")]
+    with Mirror.open(tmp_path / "mirror.db") as mirror:
+        mirror.rebuild(records, "state-1")
+    with MirrorReader(tmp_path / "mirror.db") as looped:
+        rows = [(r["id"], r["depth"], r["path"]) for r in looped.view("alignment")]
+    assert rows == [
+        ("A", 0, "A"),
+        ("C", 1, "A / C"),
+        ("B", 0, "B"),
+        ("D", 0, "D"),
+        ("E", 1, "D / E"),
+    ]

@@ -1,6 +1,6 @@
 """The mirror's SQL views: the questions managers ask, answered in plain SQL.
 
-Each view is documented in docs/sql.md. "Today" is ``date('now')`` (UTC) unless the
+Each view is documented in docs/sql.md. "Today" is the local date unless the
 model's clock was pinned (``GOALTUI_NOW``) when the mirror was last written: then the
 pinned date is stored in ``mirror_meta`` under ``today`` so that tests are reproducible.
 """
@@ -40,15 +40,24 @@ WITH RECURSIVE live(id, title, level, parent, progress, key) AS (
          || coalesce(title, '') || char(30) || id
     FROM goals g
    WHERE {_NOT_ARCHIVED.format(t="g")}
+), up(start, node, depth) AS (
+  SELECT id, parent, 1 FROM live WHERE parent IS NOT NULL
+  UNION ALL
+  SELECT u.start, l.parent, u.depth + 1
+    FROM up u JOIN live l ON l.id = u.node
+   WHERE u.node <> u.start AND l.parent IS NOT NULL AND u.depth < 64
+), looped(id) AS (
+  SELECT DISTINCT start FROM up WHERE node = start
 ), tree(id, title, level, depth, path, parent, progress, sort_key) AS (
   SELECT id, title, level, 0, coalesce(title, ''), parent, progress, key
     FROM live
    WHERE parent IS NULL OR parent NOT IN (SELECT id FROM live)
+      OR id IN (SELECT id FROM looped)
   UNION ALL
   SELECT l.id, l.title, l.level, t.depth + 1, t.path || ' / ' || coalesce(l.title, ''),
          l.parent, l.progress, t.sort_key || char(31) || l.key
     FROM live l JOIN tree t ON l.parent = t.id
-   WHERE t.depth < 64
+   WHERE t.depth < 64 AND l.id NOT IN (SELECT id FROM looped)
 )
 SELECT id, title, level, depth, path, parent, progress FROM tree ORDER BY sort_key"""
 
