@@ -172,13 +172,20 @@ class LivePeer:
 
         await self.client.status.wait_for(SyncStatus.synced, timeout=WAIT)
 
-    async def edit_and_push(self, goals: list[str], count: int, serial: int) -> set[bytes]:
-        """``count`` goal edits (stored durably, as the app does), then the push starts."""
+    def edit(self, goals: list[str], count: int, serial: int) -> set[bytes]:
+        """``count`` goal edits, stored durably as the app does; returns the new heads."""
         for i in range(count):
             self.ws.edit(goals[(serial + i) % len(goals)], {"title": f"Live edit {serial}.{i}"})
         self.engine.mark_saved()
-        heads = self.heads()
+        return self.heads()
+
+    async def push(self) -> None:
+        """Offer the stored edits to the server (what ``goaltui sync --watch`` does)."""
         await self.client.local_changed(self.ws.doc_id)
+
+    async def edit_and_push(self, goals: list[str], count: int, serial: int) -> set[bytes]:
+        heads = self.edit(goals, count, serial)
+        await self.push()
         return heads
 
     async def until_has(self, heads: set[bytes]) -> None:
@@ -195,12 +202,17 @@ class LivePeer:
 
 
 async def _catch_up(a: LivePeer, b: LivePeer, goals: list[str], serial: int) -> tuple[float, int]:
-    """B makes ``EDITS`` edits; time and A's bytes until A has them all."""
+    """B makes ``EDITS`` edits; from B's push, time and A's bytes until A has them all.
+
+    The edits themselves (B's transactions, fsyncs and mirror) are not counted: that is
+    the cost of editing (bench_edit), not of catching up.
+    """
     await a.synced()
     await b.synced()
     before = a.wire_bytes
+    target = b.edit(goals, EDITS, serial)
     start = time.perf_counter()
-    target = await b.edit_and_push(goals, EDITS, serial)
+    await b.push()
     await a.until_has(target)
     elapsed = time.perf_counter() - start
     await asyncio.sleep(SETTLE)  # A's acknowledgement belongs to the catch-up too

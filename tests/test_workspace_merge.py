@@ -277,3 +277,22 @@ def test_mirror_equals_a_rebuild_after_random_local_remote_and_concurrent_edits(
     finally:
         a.close()
         b.close()
+
+
+def test_an_older_map_shaped_history_entry_is_followed(pair: tuple[Workspace, Workspace]) -> None:
+    """Changes from an earlier goaltui (history entry as a map) still take the fast path."""
+    a, _ = pair
+    goal = a.records("goals")[0].id
+    goals = a._doc.get(am.ROOT, "goals")
+    history = a._doc.get(am.ROOT, "history")
+    assert goals is not None and history is not None
+    record = a._doc.get(goals[1], goal)
+    assert record is not None
+    before = a._doc.get_heads()
+    with a._doc.transaction() as tx:
+        tx.put(record[1], "title", am.ScalarType.Str, "Old client")
+        entry = tx.put_object(history[1], "01HXXXXXXXXXXXXXXXXXXXXXXX", am.ObjType.Map)
+        tx.put(entry, "records", am.ScalarType.Str, goal)
+        tx.put(entry, "actor", am.ScalarType.Str, "ab" * 16)
+    touched = touched_by_changes(a._doc, before)
+    assert touched is not None and touched.records == {("goals", goal)}

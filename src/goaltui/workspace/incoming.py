@@ -8,7 +8,8 @@ the object and key of each operation, and every operation is accounted for:
 - on an object inside a record: found by walking the records that the changes'
   ``history`` entries name (every goaltui transaction writes one) and those keyed
   above, at the current state;
-- on the ``history`` map or an entry it just added: bookkeeping, not mirrored.
+- on the ``history`` map, or inside an (older, map-shaped) entry it just added:
+  bookkeeping, not mirrored.
 
 Anything else (an operation on the root, an object no walk reaches, a change
 without a history entry, e.g. from a JS client, or an unparsable chunk) returns
@@ -27,6 +28,7 @@ from goalsync.changes import ChangeInfo, ObjRef, parse_change, parse_object_id
 from goaltui.model.schema import COLLECTIONS
 from goaltui.workspace.changes import TouchedRecords
 from goaltui.workspace.codec import STRATEGY_ID, collection_obj
+from goaltui.workspace.history import entry_records
 
 __all__ = ["MAX_CHANGES", "touched_by_changes"]
 
@@ -122,11 +124,21 @@ def _account(layout: _Layout, changes: list[ChangeInfo]) -> TouchedRecords | Non
 
 
 def _entry(layout: _Layout, entry_id: str, named: set[str]) -> ObjRef | None:
-    """The object of history entry ``entry_id``; the record ids it names go to ``named``."""
+    """The object of a (map) history entry; the record ids it names go to ``named``.
+
+    An entry is a string (this version) or a map (older ones, and imported history).
+    """
     assert layout.history is not None
-    obj = _child(layout.doc, layout.history, entry_id, am.ObjType.Map)
-    if obj is None:
+    got = layout.doc.get(layout.history, entry_id)
+    if got is None:
         return None
+    if got[0].__class__ is tuple:
+        if isinstance(got[0][1], str):
+            named.update(entry_records(got[0][1]))
+        return None
+    if got[0] != am.ObjType.Map:
+        return None
+    obj = got[1]
     got = layout.doc.get(obj, "records")
     if got is not None and isinstance(got[0], tuple) and isinstance(got[0][1], str):
         named.update(r for r in got[0][1].split(",") if r)
