@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from goaltui.errors import StorageProblem
 from goaltui.mirror import MIRROR_SCHEMA_VERSION, Mirror, MirrorReader
+from goaltui.mirror.tables import ddl_fingerprint
+from goaltui.mirror.version import DDL_FINGERPRINT
 from goaltui.model.records import Record
 from test_mirror_fixture import fixture_records, r
 
@@ -89,6 +91,31 @@ def test_user_version_mismatch_recreates(tmp_path: Path) -> None:
         assert reader.count("goals") == 0
         assert reader.current_layout
     mirror.close()
+
+
+def test_the_readers_ddl_fingerprint_is_the_writers() -> None:
+    assert ddl_fingerprint() == DDL_FINGERPRINT, (
+        "the mirror's tables or views changed: set DDL_FINGERPRINT in "
+        f"src/goaltui/mirror/version.py to {ddl_fingerprint()!r}"
+    )
+
+
+def test_a_mirror_with_other_views_is_stale_for_readers_and_recreated(tmp_path: Path) -> None:
+    """Same layout version, other DDL (say, an older alignment view): rebuilt, not read."""
+    path = tmp_path / "mirror.db"
+    with Mirror.open(path) as mirror:
+        mirror.rebuild(fixture_records(), "s1")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE mirror_meta SET value = '1:0000000000000000' WHERE key = 'ddl'")
+    conn.commit()
+    conn.close()
+    with MirrorReader(path) as reader:
+        assert not reader.current_layout
+        assert reader.state() is None
+    with Mirror.open(path) as mirror:
+        assert mirror.needs_rebuild
+    with MirrorReader(path) as reader:
+        assert reader.current_layout
 
 
 def test_missing_table_recreates(tmp_path: Path) -> None:

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from goaltui.errors import GoaltuiError, StorageProblem
-from goaltui.mirror.version import MIRROR_SCHEMA_VERSION, STRATEGY, parse_heads, table_name
+from goaltui.mirror.version import (
+    DDL_FINGERPRINT,
+    MIRROR_SCHEMA_VERSION,
+    STRATEGY,
+    parse_heads,
+    table_name,
+)
 
 __all__ = ["MirrorReader", "QueryError", "ReadOnlyQuery"]
 
@@ -84,8 +90,10 @@ class MirrorReader:
             raise StorageProblem(f"cannot read the mirror {self.path}: {exc}") from exc
         try:
             (self._version,) = self._conn.execute("PRAGMA user_version").fetchone()
+            self._ddl = self._meta("ddl")
         except sqlite3.DatabaseError:
             self._version = None  # not a database: state() is None, so callers rebuild it
+            self._ddl = None
         self._denied: str | None = None
         self._layouts: dict[str, _Layout] | None = None
 
@@ -101,7 +109,16 @@ class MirrorReader:
     @property
     def current_layout(self) -> bool:
         """Whether the file has this code's layout (else it needs ``Mirror.open``)."""
-        return bool(self._version == MIRROR_SCHEMA_VERSION)
+        return bool(self._version == MIRROR_SCHEMA_VERSION and self._ddl == DDL_FINGERPRINT)
+
+    def _meta(self, key: str) -> str | None:
+        try:
+            row = self._conn.execute(
+                "SELECT value FROM mirror_meta WHERE key = ?", (key,)
+            ).fetchone()
+        except sqlite3.OperationalError:  # no such table: an empty or foreign file
+            return None
+        return None if row is None else str(row[0])
 
     def state(self) -> str | None:
         """The state string of the last write; None if never written or of another layout."""

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -61,9 +59,10 @@ class SideLoad:
     def start(cls, directory: Path, readers: Readers) -> SideLoad:
         """Fork the child; it loads every collection of ``readers`` the parent does not read."""
         collections = tuple(name for name in readers if name not in _PARENT_WRITES)
-        fd, name = tempfile.mkstemp(prefix=_SIDE_PREFIX, suffix=".db", dir=directory)
-        os.close(fd)  # mkstemp made it 0600: an empty file is an empty database
-        path = Path(name)
+        path = directory / f"{_SIDE_PREFIX}{os.getpid()}-{os.urandom(6).hex()}.db"
+        # A new private file (an empty file is an empty database); not tempfile, whose
+        # import costs more than this whole module.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         pid = os.fork()
         if pid == 0:  # the child never returns; if it fails, the parent reads them itself
             ok = False
@@ -84,6 +83,8 @@ class SideLoad:
     def close(self) -> None:
         """Stop the child if it still runs, and delete the side file."""
         if self._status is None:
+            import signal
+
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             self.wait()

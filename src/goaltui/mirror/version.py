@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["MIRROR_SCHEMA_VERSION", "STRATEGY", "format_heads", "parse_heads", "table_name"]
+__all__ = [
+    "DDL_FINGERPRINT",
+    "MIRROR_SCHEMA_VERSION",
+    "STRATEGY",
+    "format_heads",
+    "parse_heads",
+    "table_name",
+]
 
 MIRROR_SCHEMA_VERSION = 1
 """Stamped in ``PRAGMA user_version``; bump it when the mirror's layout changes."""
+
+DDL_FINGERPRINT = "1:d28bd5f784fb6838"
+"""``tables.ddl_fingerprint()`` of this code (a test keeps it equal), stored in ``mirror_meta``.
+
+Readers compare it without importing the model: a mirror written by code with other
+tables or views is treated as stale, and the next writer rebuilds it.
+"""
 
 STRATEGY = "strategy"
 """The collection name (and the single record id) the workspace uses for vision and mission."""
