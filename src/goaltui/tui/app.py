@@ -140,14 +140,19 @@ class GoalApp(App[None]):
 
     def _backend_changed(self, change: Change) -> None:
         if threading.get_ident() == self._thread_id:
-            self.post_message(WorkspaceChanged(change))
+            self._deliver(change)
         else:
-            self.call_from_thread(self.post_message, WorkspaceChanged(change))
+            self.call_from_thread(self._deliver, change)
 
-    def on_workspace_changed(self, message: WorkspaceChanged) -> None:
-        shown = self.screen_stack  # a screen under a dialog is still on screen
+    def _deliver(self, change: Change) -> None:
+        """Tell every built screen, through its own queue, not the app's.
+
+        The app's queue is busy while a form's save (a priority binding, run by the
+        app) awaits the engine; the screens' queues are not, so the list under the form
+        shows the edit as soon as the engine says it is saved.
+        """
         for screen in self.workspace_screens:
-            screen.workspace_changed(message.change, visible=screen in shown)
+            screen.post_message(WorkspaceChanged(change))
 
     async def on_goal_opened(self, message: GoalOpened) -> None:
         await self.action_show("detail", goal_id=message.goal_id)

@@ -10,7 +10,12 @@ __all__ = ["GoalOpened", "WorkspaceChanged"]
 
 
 class WorkspaceChanged(Message):
-    """The workspace changed (here, in another process, or by sync); the mirror has it."""
+    """The workspace changed (here, in another process, or by sync); the mirror has it.
+
+    Posted to each workspace screen; it does not bubble up to the app.
+    """
+
+    bubble = False
 
     def __init__(self, change: Change) -> None:
         super().__init__()

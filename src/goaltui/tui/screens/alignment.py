@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from goaltui.mirror.read import MirrorReader
 from goaltui.tui.backend import Backend, Change
@@ -19,6 +19,7 @@ from goaltui.tui.render import WARNING_MARKS, bar
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.tree_model import SORTS, AlignmentModel, Snapshot
 from goaltui.tui.widgets.goal_list import GoalList
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["AlignmentScreen"]
 
@@ -59,13 +60,17 @@ class AlignmentScreen(WorkspaceScreen):
         yield GoalList(self.model, id="goals")
         yield Static("", id="status-rule")
         yield Static("", id="status-line")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.model.reload()
         goals = self.query_one(GoalList)
         goals.refresh_rows()
         goals.focus()
+        # Watched, not heard through GoalList.Highlighted: that message arrives after the
+        # list's rows were painted, so the status line would go out as a second frame
+        # ~17 ms later. Observing the cursor paints rows and status line in one frame.
+        self.watch(goals, "cursor", self._cursor_moved, init=False)
         self._heading()
         self._status(self.selected_id())
 
@@ -124,8 +129,8 @@ class AlignmentScreen(WorkspaceScreen):
 
     # --- messages from the list ----------------------------------------------------------
 
-    def on_goal_list_highlighted(self, event: GoalList.Highlighted) -> None:
-        self._status(event.goal_id)
+    def _cursor_moved(self) -> None:
+        self._status(self.selected_id())
 
     def on_goal_list_opened(self, event: GoalList.Opened) -> None:
         self.post_message(GoalOpened(event.goal_id))

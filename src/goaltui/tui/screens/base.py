@@ -10,6 +10,7 @@ from textual.screen import Screen
 from goaltui.errors import GoaltuiError
 from goaltui.model.errors import ValidationError
 from goaltui.tui.backend import Backend, Change
+from goaltui.tui.messages import WorkspaceChanged
 
 __all__ = ["WorkspaceScreen"]
 
@@ -30,6 +31,10 @@ class WorkspaceScreen(Screen[None]):
 
     def reload(self) -> None:
         """Re-read what the screen shows from the mirror."""
+
+    def on_workspace_changed(self, message: WorkspaceChanged) -> None:
+        # A screen under a dialog is still on screen.
+        self.workspace_changed(message.change, visible=self in self.app.screen_stack)
 
     def workspace_changed(self, change: Change, *, visible: bool) -> None:
         """Reload now if on screen, else on the next resume."""

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select, Static
 
 from goaltui.errors import GoaltuiError
 from goaltui.mirror.views import TODAY_SQL
@@ -20,6 +20,7 @@ from goaltui.model.schema import CHECKIN_STATUSES
 from goaltui.tui.backend import Backend
 from goaltui.tui.render import bar, sparkline
 from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["CheckinScreen", "my_kpis", "status_for"]
 
@@ -93,7 +94,7 @@ class CheckinScreen(WorkspaceScreen):
                 yield Label("note")
                 yield Input(id="ci-note", placeholder="what changed? (enter saves)")
                 yield Static("", id="ci-errors", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.action_restart()

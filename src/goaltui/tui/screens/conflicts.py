@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from goaltui.errors import GoaltuiError
@@ -23,6 +23,7 @@ from goaltui.tui.backend import Backend
 from goaltui.tui.dialogs.prompt import Prompt
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.screens.feedback import target_titles
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["ConflictsScreen", "parse_new_value", "shown_value"]
 
@@ -74,7 +75,7 @@ class ConflictsScreen(WorkspaceScreen):
         yield OptionList(id="conflicts")
         yield Static("", id="conflict-detail")
         yield OptionList(id="values")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#conflicts", OptionList).focus()

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from goaltui.tui.backend import Backend
@@ -18,6 +18,7 @@ from goaltui.tui.data import names_of
 from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.messages import GoalOpened
 from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["KIND_MARKS", "FeedbackScreen", "feedback_items", "target_titles"]
 
@@ -88,7 +89,7 @@ class FeedbackScreen(WorkspaceScreen):
         yield OptionList(id="inbox")
         with VerticalScroll(id="fb-detail-box"):
             yield Static("", id="fb-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

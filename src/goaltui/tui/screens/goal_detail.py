@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from goaltui.errors import GoaltuiError
 from goaltui.tui.backend import Backend
@@ -19,6 +19,7 @@ from goaltui.tui.detail_text import goal_sections, history_text
 from goaltui.tui.dialogs.pick_record import PickRecord
 from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["GoalDetailScreen"]
 
@@ -67,7 +68,7 @@ class GoalDetailScreen(WorkspaceScreen):
                 if title:
                     yield Static(title, classes="section-title", markup=False)
                 yield Static("", id=f"section-{key}", classes="section")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

@@ -10,12 +10,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Static
+from textual.widgets import ContentSwitcher, DataTable, Header, Static
 
 from goaltui.model.dates import today
 from goaltui.tui.backend import Backend
 from goaltui.tui.render import fit, status_mark
 from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["RACI_LETTERS", "PeopleScreen", "owned_by", "raci_matrix", "workload"]
 
@@ -120,7 +121,7 @@ class PeopleScreen(WorkspaceScreen):
                     yield Static("", id="owned")
             with VerticalScroll(id="raci-view"):
                 yield Static("", id="raci")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#workload", DataTable)

@@ -9,13 +9,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from goaltui.model.dates import today
 from goaltui.tui.backend import Backend
 from goaltui.tui.data import titles_of
 from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["PrioritiesScreen", "current_cycle", "divergence", "ranking_of"]
 
@@ -89,7 +90,7 @@ class PrioritiesScreen(WorkspaceScreen):
             yield OptionList(id="ranking")
             with VerticalScroll(id="divergence-box"):
                 yield Static("", id="divergence")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.load_ranking()

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from goaltui.tui.backend import Backend
 from goaltui.tui.data import names_of, titles_of
@@ -17,6 +17,7 @@ from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.render import bar, status_mark
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.screens.priorities import current_cycle
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["ReviewScreen", "cycle_outcomes", "cycle_reviews"]
 
@@ -82,7 +83,7 @@ class ReviewScreen(WorkspaceScreen):
             yield Static("", id="review-outcomes")
             yield Static("Reviews: scores, lessons learned, next steps", classes="section-title")
             yield Static("", id="review-reviews")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         current = current_cycle(self.reader)

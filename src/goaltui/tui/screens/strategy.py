@@ -9,11 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static, TextArea
+from textual.widgets import Header, Static, TextArea
 
 from goaltui.tui.backend import Backend
 from goaltui.tui.render import bar, status_mark
 from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["StrategyScreen"]
 
@@ -44,7 +45,7 @@ class StrategyScreen(WorkspaceScreen):
             yield Static("", id="values")
             yield Static("Strategic objectives", classes="section-title")
             yield Static("", id="objectives")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from goaltui.model.dates import today
@@ -18,6 +18,7 @@ from goaltui.tui.backend import Backend
 from goaltui.tui.messages import GoalOpened
 from goaltui.tui.render import fit, status_mark
 from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.widgets.key_bar import KeyBar
 
 __all__ = ["LIMIT", "TimelineEntry", "TimelineScreen", "group_label", "timeline_entries"]
 
@@ -109,7 +110,7 @@ class TimelineScreen(WorkspaceScreen):
         yield Header()
         yield Static("", id="timeline-heading")
         yield OptionList(id="timeline")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()
