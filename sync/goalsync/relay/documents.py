@@ -14,6 +14,7 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING
 
+from goalsync.amcore import CorruptData, apply_change_chunks
 from goalsync.protocol.messages import (
     DocUnavailable,
     Ephemeral,
@@ -21,6 +22,7 @@ from goalsync.protocol.messages import (
     Message,
     Request,
     Sync,
+    encode,
 )
 from goalsync.repo.docsync import DocSync
 from goalsync.repo.syncmsg import RejectedMessage, inspect_sync_message
@@ -74,14 +76,14 @@ class DocumentRouter:
         while self.workers:
             await asyncio.gather(*self.workers.values(), return_exceptions=True)
 
-    async def on_message(self, conn: Conn, msg: Message) -> bool:
-        """Handle one decoded message; False when the connection must end."""
+    def dispatch(self, conn: Conn, msg: Message) -> bool:
+        """Handle one decoded message at once; False when the connection must end."""
         if msg is IGNORED or getattr(msg, "sender_id", None) != conn.peer_id:
             return True  # rule 2, and unknown types
         if isinstance(msg, (Sync, Request)):
-            await self._on_sync(conn, msg)
+            self._on_sync(conn, msg)
         elif isinstance(msg, Ephemeral):
-            await self._on_ephemeral(conn, msg)
+            self._on_ephemeral(conn, msg)
         elif isinstance(msg, Leave):
             return False
         return True  # rule 6: gossip and the rest are ignored
@@ -90,6 +92,7 @@ class DocumentRouter:
         doc = self.docs.get(doc_id)
         if doc is None:
             doc = self.docs[doc_id] = DocSync(doc_id, self.relay.store)
+            self._take_journaled(doc)
             pushed = self.unloaded.pop(doc_id, None)
             if pushed is not None and set(doc.heads) != set(pushed):
                 log.warning(
@@ -102,9 +105,8 @@ class DocumentRouter:
     def _may_access(self, conn: Conn, doc_id: str) -> bool:
         return self.relay.authorizer.may_access(conn.principal, doc_id)
 
-    async def _unavailable(self, conn: Conn, doc_id: str) -> None:
-        relay = self.relay
-        await relay.send(conn.ws, DocUnavailable(relay.peer_id, conn.peer_id, doc_id))
+    def _unavailable(self, conn: Conn, doc_id: str) -> None:
+        conn.send(encode(DocUnavailable(self.relay.peer_id, conn.peer_id, doc_id)))
 
     def _claim(self, conn: Conn, doc: DocSync, data: bytes) -> bool | None:
         """Settle ownership before ``data`` is applied: None if no claim was needed or
@@ -122,7 +124,7 @@ class DocumentRouter:
             return None
         return bool(ownership.claim(conn.principal, doc.doc_id))
 
-    async def _on_sync(self, conn: Conn, msg: Sync | Request) -> None:
+    def _on_sync(self, conn: Conn, msg: Sync | Request) -> None:
         """Queue the message on its document; the document's worker takes it from there.
 
         The connection's reader goes straight back to reading, so a document waiting
@@ -175,16 +177,42 @@ class DocumentRouter:
             changed |= did_change
             replies[conn.key] = conn
         if changed and doc is not None:
-            await asyncio.to_thread(doc.persist)  # durable before anyone hears of it
+            await self._persist(doc)  # durable before anyone hears of it
         for conn in unavailable:
-            await self._unavailable(conn, doc_id)
+            self._unavailable(conn, doc_id)
         if doc is None:
             return
         targets = list(replies.values())
         if changed:
             targets += [c for c in self._others_of(set(replies), doc_id) if c.key not in replies]
         for conn in targets:
-            await self._sync_to(conn, doc_id, doc)
+            self._sync_to(conn, doc_id, doc)
+
+    async def _persist(self, doc: DocSync) -> None:
+        """Store the changes ``doc`` received: through the journal if the relay has one."""
+        journal = self.relay.journal
+        if journal is None:
+            await asyncio.to_thread(doc.persist)
+            return
+        heads = doc.heads
+        data = doc.unsaved_changes()
+        if data:
+            await journal.commit(doc.doc_id, data)
+        if doc.heads == heads:
+            doc.mark_saved()
+
+    def _take_journaled(self, doc: DocSync) -> None:
+        """Give a document loaded from the store the changes still only in the journal."""
+        journal = self.relay.journal
+        chunks = journal.pending(doc.doc_id) if journal is not None else []
+        if not chunks:
+            return
+        try:
+            apply_change_chunks(doc.doc, chunks)
+        except CorruptData as exc:  # our own durable bytes: should never happen
+            log.error("document %s: journaled changes do not apply: %s", doc.doc_id, exc)
+            return
+        doc.mark_saved()
 
     async def _first_push(self, doc_id: str, conn: Conn, msg: Sync | Request) -> bool:
         """Store a new document's first push without decoding it (see ``firstpush``);
@@ -194,7 +222,7 @@ class DocumentRouter:
             return False
         ownership = self.relay.ownership
         if ownership is not None and not ownership.claim(conn.principal, doc_id):
-            await self._unavailable(conn, doc_id)
+            self._unavailable(conn, doc_id)
             return True
         try:
             await asyncio.to_thread(self.relay.store.chunks.save, push.key(doc_id), push.chunk)
@@ -206,8 +234,7 @@ class DocumentRouter:
         self.unloaded[doc_id] = push.heads
         conn.docs.add(doc_id)
         self.doc_peers.setdefault(doc_id, set()).add(conn.key)
-        data = ack_message(push.heads)
-        await self.relay.send(conn.ws, Sync(self.relay.peer_id, conn.peer_id, doc_id, data))
+        conn.send(encode_sync(self.relay.peer_id, conn.peer_id, doc_id, ack_message(push.heads)))
         return True
 
     def _as_first_push(self, doc_id: str, conn: Conn, msg: Sync | Request) -> FirstPush | None:
@@ -221,7 +248,10 @@ class DocumentRouter:
         if not self._may_access(conn, doc_id):
             return None
         push = read_first_push(msg.data)
+        journal = self.relay.journal
         if push is None or self.relay.store.exists(doc_id):
+            return None
+        if journal is not None and journal.pending(doc_id):
             return None
         return push
 
@@ -241,6 +271,7 @@ class DocumentRouter:
             result = doc.receive(conn.key, msg.data, persist=False)
         except RejectedMessage as exc:
             log.info("rejected a sync message from %s for %s: %s", conn.peer_id, doc_id, exc)
+            self._take_journaled(doc)  # in case it reloaded from the store
             return None
         finally:
             if claimed and not doc.heads and self.relay.ownership is not None:
@@ -276,13 +307,12 @@ class DocumentRouter:
             result.append(other)
         return result
 
-    async def _sync_to(self, conn: Conn, doc_id: str, doc: DocSync) -> None:
+    def _sync_to(self, conn: Conn, doc_id: str, doc: DocSync) -> None:
         data = doc.generate(conn.key)
         if data is not None:
-            frame = encode_sync(self.relay.peer_id, conn.peer_id, doc_id, data)
-            await self.relay.send_frame(conn.ws, frame)
+            conn.send(encode_sync(self.relay.peer_id, conn.peer_id, doc_id, data))
 
-    async def _on_ephemeral(self, conn: Conn, msg: Ephemeral) -> None:
+    def _on_ephemeral(self, conn: Conn, msg: Ephemeral) -> None:
         if not self._may_access(conn, msg.document_id):
             return
         seen_key = (msg.sender_id, msg.session_id)
@@ -290,4 +320,4 @@ class DocumentRouter:
             return
         self.ephemeral_seen[seen_key] = msg.count
         for other in self._others(conn, msg.document_id):
-            await self.relay.send(other.ws, dataclasses.replace(msg, target_id=other.peer_id))
+            other.send(encode(dataclasses.replace(msg, target_id=other.peer_id)))

@@ -87,6 +87,7 @@ def build_relay(config: RelayConfig) -> Relay:
         port=config.port,
         limits=config.limits,
         ssl=context,
+        journal_dir=state_dir / "journal",
     )
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 import ssl as ssl_module
+import time
 import weakref
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
+from pathlib import Path
 from types import TracebackType
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -38,7 +41,9 @@ from goalsync.protocol.messages import (
 from goalsync.storage import DocumentStore, storage_id
 
 from .auth import AllowAll, Authorizer, Ownership, Principal
+from .connection import RelayConnection
 from .documents import IGNORED, DocumentRouter
+from .journal import Journal
 from .limits import RelayLimits, TokenBucket
 from .logs import websockets_logger
 from .wire import decode_frame
@@ -56,13 +61,18 @@ BANNER = "goaltui relay: an automerge-repo sync server. Connect with a WebSocket
 class Conn:
     """One joined connection."""
 
-    ws: ServerConnection
+    ws: RelayConnection
     peer_id: str
     key: str  # unique per connection: sync states are never shared by two sockets
     principal: Principal
     bucket: TokenBucket
     docs: set[str] = field(default_factory=set)
     closing: asyncio.Task[None] | None = None
+    seen: float = field(default_factory=time.monotonic)  # when it last sent a frame
+
+    def send(self, frame: bytes) -> None:
+        """Send an encoded message now (nothing to await; a closed socket is no error)."""
+        self.ws.send_now(frame)
 
     def close(self, code: int, reason: str) -> None:
         """Start closing from outside the connection's handler (which owns ``recv``); the
@@ -105,6 +115,7 @@ class Relay:
         join_timeout: float | None = None,
         limits: RelayLimits | None = None,
         ssl: ssl_module.SSLContext | None = None,
+        journal_dir: Path | None = None,
     ) -> None:
         limits = limits or RelayLimits()
         if max_size is not None:
@@ -119,9 +130,11 @@ class Relay:
         self.ownership = self.authorizer if isinstance(self.authorizer, Ownership) else None
         self.host, self.port = host, port
         self.ssl = ssl
+        self.journal = Journal(journal_dir, store) if journal_dir is not None else None
         self.router = DocumentRouter(self)
         self._server: Server | None = None
         self._recheck: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._principals: weakref.WeakKeyDictionary[ServerConnection, Principal] = (
             weakref.WeakKeyDictionary()
         )
@@ -131,7 +144,14 @@ class Relay:
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Listen; ``port`` and ``url`` are valid once this returns."""
+        """Listen; ``port`` and ``url`` are valid once this returns.
+
+        Changes a crash left in the journal are moved into the store first.
+        """
+        if self.journal is not None:
+            moved = self.journal.recover()
+            if moved:
+                log.info("moved %d journaled changes into the store", moved)
         self._server = await serve(
             self._handler,
             self.host,
@@ -140,6 +160,7 @@ class Relay:
             process_request=self._process_request,
             ssl=self.ssl,
             compression=None,
+            create_connection=RelayConnection,
             backlog=LISTEN_BACKLOG,
             ping_interval=self.limits.ping_interval,
             ping_timeout=self.limits.ping_interval,
@@ -148,22 +169,26 @@ class Relay:
         self.port = self._server.sockets[0].getsockname()[1]
         if self.ownership is not None:
             self._recheck = asyncio.create_task(self._recheck_tokens())
+        self._sweeper = asyncio.create_task(self._sweep_idle())
 
     async def stop(self) -> None:
         """Stop accepting, close every connection, and wait for their handlers to finish.
 
         A change is stored before it is acknowledged, so nothing acknowledged is lost.
         """
-        if self._recheck is not None:
-            self._recheck.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recheck
-            self._recheck = None
+        for task in (self._recheck, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._recheck = self._sweeper = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
         await self.router.idle()
+        if self.journal is not None:
+            await self.journal.close()
 
     async def __aenter__(self) -> Relay:
         await self.start()
@@ -201,6 +226,7 @@ class Relay:
         return None
 
     async def _handler(self, ws: ServerConnection) -> None:
+        assert isinstance(ws, RelayConnection)  # serve() makes only those
         principal = self._principals.pop(ws, None)
         if principal is None:
             await close_connection(ws, 1008, "not authenticated")
@@ -230,25 +256,65 @@ class Relay:
             await close_connection(ws)
 
     async def _serve(self, conn: Conn) -> None:
-        idle = self.limits.idle_timeout
+        """Serve a joined peer. Its whole binary frames take the synchronous path
+        (:meth:`_on_frame`); what still comes through ``recv`` (frames that arrived before
+        the join was answered, text and fragmented frames) takes this one, in order."""
+        conn.ws.frame_handler = functools.partial(self._on_frame, conn)
         while True:
-            try:
-                async with asyncio.timeout(idle):
-                    frame = await conn.ws.recv()
-            except TimeoutError:
-                log.info(
-                    "closing idle peer %s (%r) after %gs", conn.peer_id, conn.principal.name, idle
-                )
-                await close_connection(conn.ws, 1001, f"idle for {idle:g} s")
-                return
-            if conn.key not in self.router.conns:  # dropped: revoked or replaced
-                return
+            frame = await conn.ws.recv()
+            conn.seen = time.monotonic()
+            if conn.key not in self.router.conns or conn.closing is not None:
+                return  # dropped: revoked, replaced, idle, flooding
             if not conn.bucket.take():
                 await self._flooded(conn.ws, conn.principal)
                 return
             msg = await self._read(conn.ws, frame)
-            if msg is None or not await self.router.on_message(conn, msg):
+            if msg is None or not self.router.dispatch(conn, msg):
                 return
+
+    def _on_frame(self, conn: Conn, frame: bytes) -> None:
+        """One whole binary frame from a joined peer, handled as soon as it is parsed."""
+        if conn.closing is not None or conn.key not in self.router.conns:
+            return  # closing: what else it sent is dropped
+        conn.seen = time.monotonic()
+        if not conn.bucket.take():
+            log.warning(
+                "closing a connection of %r: over %g messages/s",
+                conn.principal.name,
+                self.limits.rate,
+            )
+            conn.close(1008, "message rate limit exceeded")
+            return
+        try:
+            msg = decode_frame(frame, self.limits.max_frame)
+        except UnknownMessageType:
+            return
+        except ProtocolError as exc:
+            log.info("closing a connection after a malformed frame: %s", exc)
+            conn.close(1007, "malformed frame")
+            return
+        try:
+            if not self.router.dispatch(conn, msg):
+                conn.close(1000, "")
+        except Exception:
+            log.exception("relay: failed to handle a message from %s", conn.peer_id)
+            conn.close(1011, "internal error")
+
+    async def _sweep_idle(self) -> None:
+        """Close connections that sent nothing for ``idle_timeout`` seconds."""
+        idle = self.limits.idle_timeout
+        while True:
+            await asyncio.sleep(min(idle / 3, 10.0))
+            now = time.monotonic()
+            for conn in list(self.router.conns.values()):
+                if now - conn.seen > idle and conn.closing is None:
+                    log.info(
+                        "closing idle peer %s (%r) after %gs",
+                        conn.peer_id,
+                        conn.principal.name,
+                        idle,
+                    )
+                    conn.close(1001, f"idle for {idle:g} s")
 
     async def _flooded(self, ws: ServerConnection, principal: Principal) -> None:
         log.warning(
@@ -257,7 +323,7 @@ class Relay:
         await close_connection(ws, 1008, "message rate limit exceeded")
 
     async def _await_join(
-        self, ws: ServerConnection, principal: Principal, bucket: TokenBucket
+        self, ws: RelayConnection, principal: Principal, bucket: TokenBucket
     ) -> Conn | None:
         while True:
             frame = await ws.recv()
@@ -286,7 +352,7 @@ class Relay:
             return None
 
     async def _accept(
-        self, ws: ServerConnection, principal: Principal, bucket: TokenBucket, join: Join
+        self, ws: RelayConnection, principal: Principal, bucket: TokenBucket, join: Join
     ) -> Conn | None:
         versions = join.supported_protocol_versions or (PROTOCOL_VERSION,)
         if PROTOCOL_VERSION not in versions:
@@ -338,9 +404,5 @@ class Relay:
 
     async def send(self, ws: ServerConnection, msg: Message) -> None:
         """Send one message; a socket that closed meanwhile is not an error."""
-        await self.send_frame(ws, encode(msg))
-
-    async def send_frame(self, ws: ServerConnection, frame: bytes) -> None:
-        """Send one encoded message; a socket that closed meanwhile is not an error."""
         with contextlib.suppress(ConnectionClosed):
-            await ws.send(frame)
+            await ws.send(encode(msg))

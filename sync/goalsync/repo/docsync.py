@@ -91,6 +91,11 @@ class DocSync:
         """The owner stored everything up to the current heads itself."""
         self._saved = self.heads
 
+    def unsaved_changes(self) -> bytes:
+        """The change chunks made or received since the last save, concatenated (what
+        :meth:`persist` would store), for an owner that stores them its own way."""
+        return b"".join(change.bytes for change in self.doc.get_changes(list(self._saved)))
+
     def _load(self) -> tuple[am.Document, set[StorageKey], Heads]:
         if self.store.exists(self.doc_id):
             loaded = self.store.load(self.doc_id, self.actor_id)
