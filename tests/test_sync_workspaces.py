@@ -176,3 +176,22 @@ async def test_another_teams_token_cannot_read_or_overwrite_a_workspace(tmp_path
         a.close()
     finally:
         await relay.stop()
+
+
+def test_disk_watch_notices_a_chunk_another_process_stores(tmp_path: Path) -> None:
+    """``sync --watch`` learns of another process's edit from a stat, not a listing."""
+    import os
+
+    from goaltui.workspace.sync import DiskWatch
+
+    paths = _device(tmp_path, "a")
+    with Workspace.create(paths) as ws:
+        incremental = FileChunkStore(paths.repo).path_of((ws.doc_id, "incremental"))
+        os.utime(incremental, ns=(0, 0))  # so that any later write moves the time
+        disk = DiskWatch(ws)
+        assert not disk.changed()
+        with Workspace.open(paths) as other:
+            goal = other.add_goal("Written by a second process")
+        assert disk.changed()
+        assert not disk.changed()  # reported once
+        assert ws.refresh() and ws.find("goals", goal) is not None
