@@ -1,0 +1,110 @@
+"""The relay's journal: durable before acknowledged, moved into the store, replayed after
+a crash, a torn tail kept aside; and a relay killed outright loses no acknowledged edit."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+from automerge import core as am
+
+from goalsync.protocol.docid import new_document_id
+from goalsync.relay import TokenStore
+from goalsync.relay.journal import Journal
+from goalsync.repo.client import sync_once
+from goalsync.storage import DocumentStore, FileChunkStore, MemoryChunkStore
+from helpers.relay_peers import edit, keys, new_doc
+from test_relay_process import RelayProcess
+
+
+def _changes(**values: str) -> tuple[am.Document, bytes]:
+    doc = new_doc(**values)
+    return doc, b"".join(c.bytes for c in doc.get_changes([]))
+
+
+def _store(tmp_path: Path) -> DocumentStore:
+    return DocumentStore(FileChunkStore(tmp_path / "repo"))
+
+
+def _journal_files(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in (tmp_path / "journal").iterdir())
+
+
+async def test_committed_changes_are_pending_then_moved_into_the_store(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    journal = Journal(tmp_path / "journal", store)
+    journal.recover()
+    doc_id = new_document_id()
+    doc, data = _changes(a="1")
+    await asyncio.gather(journal.commit(doc_id, data), journal.commit(new_document_id(), data))
+    assert journal.pending(doc_id) == [data]
+    assert not store.exists(doc_id)  # durable in the journal only, so far
+    await journal.close()
+    assert journal.pending(doc_id) == []
+    assert store.load(doc_id).doc.get_heads() == doc.get_heads()
+    assert _journal_files(tmp_path) == []  # a clean stop leaves the plain store layout
+
+
+async def test_a_crash_leaves_the_journal_and_the_next_start_moves_it(tmp_path: Path) -> None:
+    doc_id = new_document_id()
+    _, data = _changes(a="1", b="2")
+    crashed = Journal(tmp_path / "journal", _store(tmp_path))
+    crashed.recover()
+    await crashed.commit(doc_id, data)  # no close: the process "dies" here
+    store = _store(tmp_path)
+    assert not store.exists(doc_id)
+    assert Journal(tmp_path / "journal", store).recover() == 1
+    assert sorted(store.load(doc_id).doc.keys(am.ROOT)) == ["a", "b"]
+    assert len(_journal_files(tmp_path)) == 1  # the new, empty journal
+
+
+async def test_a_torn_last_record_is_dropped_and_the_file_kept_aside(tmp_path: Path) -> None:
+    doc_id = new_document_id()
+    _, first = _changes(a="1")
+    _, second = _changes(b="2")
+    crashed = Journal(tmp_path / "journal", _store(tmp_path))
+    crashed.recover()
+    await crashed.commit(doc_id, first)
+    await crashed.commit(doc_id, second)
+    (path,) = (tmp_path / "journal").iterdir()
+    path.write_bytes(path.read_bytes()[:-3])  # the crash cut the last record short
+    store = _store(tmp_path)
+    assert Journal(tmp_path / "journal", store).recover() == 1
+    assert sorted(store.load(doc_id).doc.keys(am.ROOT)) == ["a"]
+    assert f"{path.name}.bad" in _journal_files(tmp_path)
+
+
+async def test_rotation_moves_old_changes_while_new_ones_commit(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    journal = Journal(tmp_path / "journal", store, interval=0.0)  # rotate after every round
+    journal.recover()
+    doc_id = new_document_id()
+    docs = [_changes(**{f"k{i}": str(i)}) for i in range(5)]
+    for _, data in docs:
+        await journal.commit(doc_id, data)
+    await journal.close()
+    loaded = store.load(doc_id).doc
+    assert sorted(loaded.keys(am.ROOT)) == [f"k{i}" for i in range(5)]
+    assert len(store.chunks.list_range((doc_id, "incremental"))) == 5
+
+
+async def test_a_killed_relay_loses_no_acknowledged_change(tmp_path: Path) -> None:
+    token = TokenStore(tmp_path / "data" / "relay").add("laptop", "acme")
+    relay = await RelayProcess.start(tmp_path / "data")
+    doc_id = new_document_id()
+    alice = DocumentStore(MemoryChunkStore())
+    alice.append(doc_id, new_doc(first="1"), [], set())
+    try:
+        for i in range(3):
+            edit(alice, doc_id, **{f"edit{i}": str(i)})
+            assert (await sync_once(relay.url, alice, [doc_id], token)).synced == [doc_id]
+    finally:
+        await relay.stop(signal.SIGKILL)
+    restarted = await RelayProcess.start(tmp_path / "data")
+    try:
+        bob = DocumentStore(MemoryChunkStore())
+        assert (await sync_once(restarted.url, bob, [doc_id], token)).synced == [doc_id]
+        assert keys(bob, doc_id) == ["edit0", "edit1", "edit2", "first"]
+    finally:
+        assert (await restarted.stop(signal.SIGTERM))[0] == 0
