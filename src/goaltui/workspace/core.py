@@ -344,7 +344,10 @@ class Workspace(RecordEditing):
         if touched.everything:
             self._mirror_rebuild()
         else:
-            self._mirror_apply(sorted(touched.records))
+            mirror = self._open_mirror()  # opening it may have caught it up to these heads
+            current = mirror.state() == self.mirror_state()
+            if not current or set(mirror.heads() or ()) != set(heads):
+                self._mirror_apply(sorted(touched.records))
         found = []
         if touched.conflicts:
             found = find_conflicts(self._doc, touched.conflicts, self._actor_names(), now_instant())
