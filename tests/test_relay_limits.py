@@ -3,8 +3,10 @@ takeover; and a fuzz run showing no frame crashes the relay or disturbs other cl
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
+import socket
 from pathlib import Path
 
 import cbor2
@@ -16,7 +18,15 @@ from goalsync.protocol.messages import DocUnavailable, Error, Peer
 from goalsync.relay import RelayLimits, TokenStore
 from goalsync.repo.client import sync_once
 from goalsync.storage import DocumentStore, MemoryChunkStore
-from helpers.relay_peers import EMPTY_REQUEST, RawPeer, keys, new_doc, open_peer, team_relay
+from helpers.relay_peers import (
+    EMPTY_REQUEST,
+    RawPeer,
+    keys,
+    new_doc,
+    open_peer,
+    push_raw,
+    team_relay,
+)
 
 
 @pytest.fixture
@@ -199,3 +209,25 @@ async def test_fuzzed_frames_never_crash_the_relay_and_others_keep_syncing(
         await _still_serves(watcher)  # ... and only those
         fetched = await sync_once(relay.url, bob, [doc_id], tokens["a2"])
         assert fetched.synced == [doc_id] and keys(bob, doc_id) == ["title"]
+
+
+async def test_a_peer_that_does_not_read_is_dropped(tmp_path: Path, tokens: dict[str, str]) -> None:
+    limits = RelayLimits(max_unread=64 * 1024)
+    async with team_relay(tmp_path, limits) as relay:
+        pusher = await open_peer(relay.url, "pusher", token=tokens["a"])
+        await pusher.join()
+        doc_id = new_document_id()
+        mine = DocumentStore(MemoryChunkStore())
+        mine.append(doc_id, new_doc(big=random.randbytes(3_000_000).hex()), [], set())
+        assert await push_raw(pusher, doc_id, mine) == "synced"
+        sock = socket.create_connection(("127.0.0.1", relay.port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow = await open_peer(relay.url, "slow", token=tokens["a"], sock=sock)
+        await slow.join()
+        await slow.request(doc_id)  # ~6 MB answer, never read
+        for _ in range(500):
+            if "slow" not in relay.connected_peers:
+                break
+            await asyncio.sleep(0.01)
+        assert relay.connected_peers == ["pusher"]
+        await _still_serves(pusher)

@@ -11,7 +11,8 @@ switch per frame in, an awaited context per frame out. So, once a peer has joine
   queue (so that order is kept), and so do text and fragmented frames;
 - :meth:`RelayConnection.send_now` writes a frame to the socket without waiting. There
   is no backpressure then, so a peer that does not read (its unsent bytes above
-  ``max_buffer``) is disconnected rather than buffered for without end.
+  ``max_buffer``, ``RelayLimits.max_unread``) is disconnected rather than buffered for
+  without end.
 """
 
 from __future__ import annotations

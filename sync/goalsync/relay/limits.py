@@ -25,9 +25,10 @@ class RelayLimits:
     idle_timeout: float = 30 * 60.0  # seconds without a frame from the client
     ping_interval: float = 20.0  # keepalive pings; a peer not answering within this closes
     recheck_interval: float = 5.0  # how often open connections' tokens are re-checked
+    max_unread: int = 96 * 1024 * 1024  # bytes queued for a peer that does not read: dropped
 
     def __post_init__(self) -> None:
-        for name in ("max_frame", "rate", "burst", "max_docs_per_token"):
+        for name in ("max_frame", "rate", "burst", "max_docs_per_token", "max_unread"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"relay limit {name} must be positive")
         for name in ("join_timeout", "idle_timeout", "ping_interval", "recheck_interval"):

@@ -375,6 +375,7 @@ class Relay:
         self._serial += 1
         key = f"{join.sender_id}#{self._serial}"
         conn = Conn(ws, join.sender_id, key, principal, bucket)
+        ws.max_buffer = self.limits.max_unread
         self._by_peer[conn.peer_id] = conn
         self.router.conns[conn.key] = conn
         log.info("peer %s joined as %r", conn.peer_id, principal.name)
