@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from automerge import core as am
 
 from goalsync.protocol.docid import new_document_id
 from goalsync.relay import TokenStore
-from goalsync.relay.journal import Journal
+from goalsync.relay.journal import Journal, JournalInUse
 from goalsync.repo.client import sync_once
 from goalsync.storage import DocumentStore, FileChunkStore, MemoryChunkStore
 from helpers.relay_peers import edit, keys, new_doc
@@ -28,7 +31,30 @@ def _store(tmp_path: Path) -> DocumentStore:
 
 
 def _journal_files(tmp_path: Path) -> list[str]:
-    return sorted(p.name for p in (tmp_path / "journal").iterdir())
+    return sorted(p.name for p in (tmp_path / "journal").glob("journal-*"))
+
+
+_CRASHER = """
+import asyncio, os, sys
+from pathlib import Path
+from goalsync.relay.journal import Journal
+from goalsync.storage import DocumentStore, FileChunkStore
+
+async def main(root, doc_id, chunks):
+    journal = Journal(root / "journal", DocumentStore(FileChunkStore(root / "repo")))
+    journal.recover()
+    for chunk in chunks:
+        await journal.commit(doc_id, bytes.fromhex(chunk))
+    os._exit(9)  # acknowledged, then the process dies: no checkpoint, no close
+
+asyncio.run(main(Path(sys.argv[1]), sys.argv[2], sys.argv[3:]))
+"""
+
+
+def _crash_after_commits(tmp_path: Path, doc_id: str, *chunks: bytes) -> None:
+    """Commit ``chunks`` in another process that then dies without closing the journal."""
+    argv = [sys.executable, "-c", _CRASHER, str(tmp_path), doc_id, *(c.hex() for c in chunks)]
+    assert subprocess.run(argv, check=False, timeout=60).returncode == 9
 
 
 async def test_committed_changes_are_pending_then_moved_into_the_store(tmp_path: Path) -> None:
@@ -49,9 +75,7 @@ async def test_committed_changes_are_pending_then_moved_into_the_store(tmp_path:
 async def test_a_crash_leaves_the_journal_and_the_next_start_moves_it(tmp_path: Path) -> None:
     doc_id = new_document_id()
     _, data = _changes(a="1", b="2")
-    crashed = Journal(tmp_path / "journal", _store(tmp_path))
-    crashed.recover()
-    await crashed.commit(doc_id, data)  # no close: the process "dies" here
+    _crash_after_commits(tmp_path, doc_id, data)
     store = _store(tmp_path)
     assert not store.exists(doc_id)
     assert Journal(tmp_path / "journal", store).recover() == 1
@@ -63,11 +87,8 @@ async def test_a_torn_last_record_is_dropped_and_the_file_kept_aside(tmp_path: P
     doc_id = new_document_id()
     _, first = _changes(a="1")
     _, second = _changes(b="2")
-    crashed = Journal(tmp_path / "journal", _store(tmp_path))
-    crashed.recover()
-    await crashed.commit(doc_id, first)
-    await crashed.commit(doc_id, second)
-    (path,) = (tmp_path / "journal").iterdir()
+    _crash_after_commits(tmp_path, doc_id, first, second)
+    (path,) = (tmp_path / "journal").glob("journal-*")
     path.write_bytes(path.read_bytes()[:-3])  # the crash cut the last record short
     store = _store(tmp_path)
     assert Journal(tmp_path / "journal", store).recover() == 1
@@ -87,6 +108,15 @@ async def test_rotation_moves_old_changes_while_new_ones_commit(tmp_path: Path) 
     loaded = store.load(doc_id).doc
     assert sorted(loaded.keys(am.ROOT)) == [f"k{i}" for i in range(5)]
     assert len(store.chunks.list_range((doc_id, "incremental"))) == 5
+
+
+async def test_a_second_relay_on_the_same_journal_is_refused(tmp_path: Path) -> None:
+    first = Journal(tmp_path / "journal", _store(tmp_path))
+    first.recover()
+    with pytest.raises(JournalInUse, match="another relay is running"):
+        Journal(tmp_path / "journal", _store(tmp_path)).recover()
+    await first.close()
+    Journal(tmp_path / "journal", _store(tmp_path)).recover()  # free again
 
 
 async def test_a_killed_relay_loses_no_acknowledged_change(tmp_path: Path) -> None:

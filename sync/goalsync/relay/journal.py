@@ -20,6 +20,7 @@ so another server (the official one) can serve the data directory as it is.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import logging
 import os
@@ -33,7 +34,7 @@ from goalsync.durable import FILE_MODE, fsync_dir, private_dir
 from goalsync.storage import DocumentStore
 from goalsync.storage.docstore import INCREMENTAL
 
-__all__ = ["Journal"]
+__all__ = ["Journal", "JournalInUse"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ _PREFIX = "journal-"
 _SUFFIX = ".log"
 
 Pending = dict[str, list[bytes]]
+
+
+class JournalInUse(Exception):
+    """Another relay process holds this journal (two relays on one data directory)."""
 
 
 def _record(doc_id: str, data: bytes) -> bytes:
@@ -91,6 +96,7 @@ class Journal:
         self._queue: list[tuple[str, bytes, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._moving: set[asyncio.Task[None]] = set()
+        self._lock = -1
 
     # -- start and stop ------------------------------------------------------------------
 
@@ -100,6 +106,7 @@ class Journal:
         Returns the number of changes moved. Call before serving.
         """
         private_dir(self.directory)
+        self._take_lock()
         moved, last = 0, 0
         for gen, path in self._files():
             last = max(last, gen)
@@ -130,6 +137,23 @@ class Journal:
             await self._retire(self._gen, fd)
         while self._moving:
             await asyncio.gather(*self._moving, return_exceptions=True)
+        if self._lock >= 0:
+            os.close(self._lock)  # releases the flock
+            self._lock = -1
+
+    def _take_lock(self) -> None:
+        if self._lock >= 0:
+            return
+        fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise JournalInUse(
+                f"another relay is running on this data directory (it holds {self.directory}); "
+                "stop it first, or give this one its own --data-dir"
+            ) from None
+        self._lock = fd
 
     def _files(self) -> list[tuple[int, Path]]:
         found = []

@@ -19,6 +19,7 @@ from goalsync.storage import DocumentStore, FileChunkStore
 
 from .access import TeamAuthorizer
 from .files import private_dir
+from .journal import JournalInUse
 from .limits import RelayLimits
 from .server import Relay
 
@@ -102,6 +103,8 @@ async def serve_until_signalled(
     try:
         try:
             await relay.start()
+        except JournalInUse as exc:
+            raise RelayStartError(str(exc)) from None
         except OSError as exc:
             raise RelayStartError(
                 f"cannot listen on {relay.host}:{relay.port}: {exc.strerror or exc}; "
