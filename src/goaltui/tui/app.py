@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
@@ -62,7 +62,14 @@ def _terminal_gone() -> bool:
 class GoalApp(App[None]):
     """The terminal UI of one workspace."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    # Every screen's and dialog's sheet too: Textual re-parses the whole stylesheet each
+    # time a screen brings a sheet it has not seen, on the event loop, in the middle of
+    # showing that screen (the first one included).
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        Path(__file__).with_name("app.tcss"),
+        *sorted(Path(__file__).parent.glob("screens/*.tcss")),
+        *sorted(Path(__file__).parent.glob("dialogs/*.tcss")),
+    ]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         *(

@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from goaltui.mirror.read import MirrorReader
 from goaltui.tui.backend import Backend, Change
@@ -20,6 +20,7 @@ from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.tree_model import SORTS, AlignmentModel, Snapshot
 from goaltui.tui.widgets.goal_list import GoalList
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["AlignmentScreen"]
 
@@ -54,7 +55,7 @@ class AlignmentScreen(WorkspaceScreen):
         self._generation = 0  # of the latest rebuild asked for; older results are dropped
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Input(placeholder="filter goals by title (enter: done, esc: clear)", id="filter")
         yield Static("", id="tree-heading")
         yield GoalList(self.model, id="goals")

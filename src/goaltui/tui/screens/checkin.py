@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Header, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from goaltui.errors import GoaltuiError
 from goaltui.mirror.views import TODAY_SQL
@@ -21,6 +21,7 @@ from goaltui.tui.backend import Backend
 from goaltui.tui.render import bar, sparkline
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["CheckinScreen", "my_kpis", "status_for"]
 
@@ -74,7 +75,7 @@ class CheckinScreen(WorkspaceScreen):
         self.saved = 0
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="checkin"):
             yield Static("", id="ci-position")
             yield Static("", id="ci-card")

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from goaltui.errors import GoaltuiError
@@ -24,6 +24,7 @@ from goaltui.tui.dialogs.prompt import Prompt
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.screens.feedback import target_titles
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["ConflictsScreen", "parse_new_value", "shown_value"]
 
@@ -70,7 +71,7 @@ class ConflictsScreen(WorkspaceScreen):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="conflicts-heading")
         yield OptionList(id="conflicts")
         yield Static("", id="conflict-detail")

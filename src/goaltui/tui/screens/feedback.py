@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from goaltui.tui.backend import Backend
@@ -19,6 +19,7 @@ from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.messages import GoalOpened
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["KIND_MARKS", "FeedbackScreen", "feedback_items", "target_titles"]
 
@@ -84,7 +85,7 @@ class FeedbackScreen(WorkspaceScreen):
         self.targets: dict[str, tuple[str, str]] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="fb-heading")
         yield OptionList(id="inbox")
         with VerticalScroll(id="fb-detail-box"):

@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from goaltui.errors import GoaltuiError
 from goaltui.tui.backend import Backend
@@ -20,6 +20,7 @@ from goaltui.tui.dialogs.pick_record import PickRecord
 from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["GoalDetailScreen"]
 
@@ -62,7 +63,7 @@ class GoalDetailScreen(WorkspaceScreen):
         self.history_loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="detail"):
             for key, title in SECTIONS:
                 if title:

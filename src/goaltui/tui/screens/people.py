@@ -10,13 +10,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, DataTable, Header, Static
+from textual.widgets import ContentSwitcher, DataTable, Static
 
 from goaltui.model.dates import today
 from goaltui.tui.backend import Backend
 from goaltui.tui.render import fit, status_mark
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["RACI_LETTERS", "PeopleScreen", "owned_by", "raci_matrix", "workload"]
 
@@ -113,7 +114,7 @@ class PeopleScreen(WorkspaceScreen):
         self.rows: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with ContentSwitcher(initial="workload-view", id="people-views"):
             with Vertical(id="workload-view"):
                 yield DataTable(id="workload", cursor_type="row", zebra_stripes=True)

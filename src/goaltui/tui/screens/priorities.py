@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from goaltui.model.dates import today
@@ -17,6 +17,7 @@ from goaltui.tui.backend import Backend
 from goaltui.tui.data import titles_of
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["PrioritiesScreen", "current_cycle", "divergence", "ranking_of"]
 
@@ -84,7 +85,7 @@ class PrioritiesScreen(WorkspaceScreen):
         return self.ranking != self.saved_ranking
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="prio-heading")
         with Horizontal(id="prio-body"):
             yield OptionList(id="ranking")

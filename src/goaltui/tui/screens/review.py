@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from goaltui.tui.backend import Backend
 from goaltui.tui.data import names_of, titles_of
@@ -18,6 +18,7 @@ from goaltui.tui.render import bar, status_mark
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.screens.priorities import current_cycle
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["ReviewScreen", "cycle_outcomes", "cycle_reviews"]
 
@@ -76,7 +77,7 @@ class ReviewScreen(WorkspaceScreen):
         self.goal_ids: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="review"):
             yield Static("", id="review-cycle")
             yield Static("Outcomes against targets", classes="section-title")

@@ -9,12 +9,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Header, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from goaltui.tui.backend import Backend
 from goaltui.tui.render import bar, status_mark
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["StrategyScreen"]
 
@@ -35,7 +36,7 @@ class StrategyScreen(WorkspaceScreen):
         self.loaded = {"vision": "", "mission": ""}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="strategy"):
             yield Static("Vision", classes="section-title")
             yield TextArea("", id="vision", soft_wrap=True)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from goaltui.model.dates import today
@@ -19,6 +19,7 @@ from goaltui.tui.messages import GoalOpened
 from goaltui.tui.render import fit, status_mark
 from goaltui.tui.screens.base import WorkspaceScreen
 from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
 
 __all__ = ["LIMIT", "TimelineEntry", "TimelineScreen", "group_label", "timeline_entries"]
 
@@ -107,7 +108,7 @@ class TimelineScreen(WorkspaceScreen):
         self.entries: list[TimelineEntry] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="timeline-heading")
         yield OptionList(id="timeline")
         yield KeyBar()

@@ -1,0 +1,103 @@
+"""The app's own bars, the status line following the cursor, changes under a saving form."""
+# ruff: noqa: F811  (pytest fixtures imported from test_tui_support)
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from textual.command import CommandPalette
+
+from goaltui.tui.app import create_app
+from goaltui.tui.dialogs.help import HelpScreen
+from goaltui.tui.dialogs.record_form import RecordForm
+from goaltui.tui.screens.alignment import AlignmentScreen
+from goaltui.tui.widgets.key_bar import KeyBar
+from goaltui.tui.widgets.title_bar import TitleBar
+from test_tui_support import demo, demo_template, mirror_rows, wait_until  # noqa: F401
+
+pytestmark = pytest.mark.slow  # each test starts the app on a copy of the demo (1–4 s)
+
+
+async def _started(pilot: Any) -> AlignmentScreen:
+    app = pilot.app
+    await wait_until(pilot, lambda: app.ready and isinstance(app.screen, AlignmentScreen), "start")
+    return app.screen  # type: ignore[no-any-return]
+
+
+async def test_key_bar_shows_the_screens_keys_and_a_click_presses_one(demo: Any) -> None:
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        screen = await _started(pilot)
+        bar = screen.query_one(KeyBar)
+        text = str(bar.render())
+        for shown in ("/ Filter", "a Add goal", "? Help", "q Quit", "^p palette"):
+            assert shown in text
+        assert "Page up" not in text  # show=False bindings stay out
+        x = text.index("? Help") + 1
+        await pilot.click(KeyBar, offset=(x, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help opened")
+
+
+async def test_title_bar_shows_app_and_screen_titles_and_opens_the_palette(demo: Any) -> None:
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _started(pilot)
+        bar = screen.query_one(TitleBar)
+        await wait_until(pilot, lambda: "2 Alignment" in str(bar.render()), "sub-title shown")
+        line = str(bar.render())
+        assert line.startswith(" ⭘") and "goaltui — demo — 2 Alignment" in line
+        assert len(line) == 80
+        app.title = "renamed [bold]x[/]"  # user text: shown literally
+        await wait_until(pilot, lambda: "renamed [bold]x[/]" in str(bar.render()), "retitled")
+        await pilot.click(TitleBar, offset=(1, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+
+
+async def test_status_line_follows_the_cursor_in_the_same_step(demo: Any) -> None:
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await _started(pilot)
+        goals = screen.goals
+        assert len(screen.model.rows) > 2
+        target = screen.model.rows[2].goal["title"]
+        goals.cursor = 2  # no await: the status line must already show it (same frame)
+        assert str(target) in str(screen.query_one("#status-line").render())
+
+
+async def test_a_change_reaches_the_list_while_a_form_is_still_saving(demo: Any) -> None:
+    """The app's queue is busy while a form saves; the screen under it hears changes anyway."""
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await _started(pilot)
+        row = screen.goals.current
+        assert row is not None
+        goal_id, seen_under_form = row.id, []
+
+        def listed() -> bool:
+            index = screen.model.index_of(goal_id)
+            return index is not None and screen.model.rows[index].goal["title"] == "Saved"
+
+        async def submit(fields: dict[str, Any]) -> Any:
+            await app.backend.call("edit", record_id=goal_id, fields={"title": "Saved"})
+            for _ in range(500):  # the form is still open and this save not finished
+                if listed():
+                    seen_under_form.append(True)
+                    break
+                await asyncio.sleep(0.002)
+            return True
+
+        form = RecordForm(
+            "goal", submit=submit, choices=lambda ref, current: [], values={"title": "x"}
+        )
+        app.push_screen(form)
+        await wait_until(pilot, lambda: app.screen is form and form.is_mounted, "form")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen, "form closed")
+        assert seen_under_form == [True]
+    assert mirror_rows(paths, "goals", id=goal_id)[0]["title"] == "Saved"
