@@ -71,7 +71,11 @@ class _Reader:
         return self.pos >= self.end
 
     def uleb(self) -> int:
-        value, self.pos = read_uleb(self.data, self.pos)
+        pos = self.pos
+        if pos < self.end and self.data[pos] < 0x80:  # one byte: most values in a change
+            self.pos = pos + 1
+            return self.data[pos]
+        value, self.pos = read_uleb(self.data, pos)
         if self.pos > self.end:
             raise CorruptData("truncated LEB128 integer")
         return value
@@ -197,16 +201,17 @@ def _objects(columns: dict[int, bytes], actors: tuple[bytes, ...]) -> tuple[ObjR
 def _rle(data: bytes, read_value: str) -> list[object]:
     """A run-length encoded column: runs of one value, literal runs, and null runs."""
     reader = _Reader(data)
+    read = getattr(reader, read_value)
     out: list[object] = []
     while not reader.done():
         count = reader.sleb()
         if count > 0:
-            value = getattr(reader, read_value)()
+            value = read()
             _grow(out, count)
             out.extend([value] * count)
         elif count < 0:
             _grow(out, -count)
-            out.extend(getattr(reader, read_value)() for _ in range(-count))
+            out.extend([read() for _ in range(-count)])
         else:
             nulls = reader.uleb()
             _grow(out, nulls)
