@@ -11,13 +11,16 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
 from goaltui.cli.app import CliContext, cli, echo_json
 from goaltui.cli.table import render_table
+
+if TYPE_CHECKING:
+    from goalsync.relay import RelayLimits
 
 __all__ = ["relay"]
 
@@ -125,6 +128,12 @@ def _fail(exc: Exception) -> click.ClickException:
     show_default=True,
     help="Seconds without a message before a connection is closed.",
 )
+@click.option(
+    "--stdio",
+    is_flag=True,
+    help="Serve one connection on stdin/stdout, for the documents of --data-dir (default: "
+    "goaltui's data dir), then exit: what 'goaltui sync ssh://…' runs on the remote host.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log every connection and debug details.")
 @click.pass_context
 def relay(
@@ -140,6 +149,7 @@ def relay(
     max_docs: int,
     join_timeout: float,
     idle_timeout: float,
+    stdio: bool,
     verbose: bool,
 ) -> None:
     """Run the sync relay: serves workspaces to goaltui and automerge-repo clients.
@@ -147,6 +157,9 @@ def relay(
     Every client needs a device token (see 'goaltui relay token add'). Listens on
     127.0.0.1 unless --host is given; serves wss:// with --cert and --key. Stops
     cleanly on SIGTERM or Ctrl-C. See docs/relay.md for deployment.
+
+    With --stdio it serves one connection on stdin/stdout instead, with no token and no
+    port: 'goaltui sync ssh://host/dir' runs it there over SSH (docs/sync.md).
 
     Example: goaltui relay --data-dir /srv/goaltui-relay --port 3030
     """
@@ -156,6 +169,17 @@ def relay(
     from goalsync.relay.files import StateFileError
     from goalsync.relay.runner import serve_until_signalled
 
+    limits = RelayLimits(
+        max_frame=max_frame,
+        rate=rate,
+        burst=burst,
+        max_docs_per_token=max_docs,
+        join_timeout=join_timeout,
+        idle_timeout=idle_timeout,
+    )
+    if stdio:
+        _run_stdio(ctx, relay_dir, verbose, limits)
+        return
     data_dir = _relay_dir(ctx, relay_dir)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -165,14 +189,6 @@ def relay(
     # websockets logs every HTTP response and close at INFO: only with --verbose
     logging.getLogger("goalsync.relay.websockets").setLevel(
         logging.DEBUG if verbose else logging.WARNING
-    )
-    limits = RelayLimits(
-        max_frame=max_frame,
-        rate=rate,
-        burst=burst,
-        max_docs_per_token=max_docs,
-        join_timeout=join_timeout,
-        idle_timeout=idle_timeout,
     )
     config = RelayConfig(data_dir, host, port, cert, key, limits)
 
@@ -192,6 +208,42 @@ def relay(
         asyncio.run(serve_until_signalled(server, listening))
     except (RelayStartError, StateFileError) as exc:
         raise _fail(exc) from None
+
+
+def _run_stdio(
+    ctx: click.Context, relay_dir: Path | None, verbose: bool, limits: RelayLimits
+) -> None:
+    """``relay --stdio``: one connection on stdin/stdout; only protocol bytes on stdout."""
+    from goalsync.transport.stdio import StdioError, serve_stdio, take_stdio
+
+    listening = [o for o in ("host", "port", "cert", "key") if _given(ctx, o)]
+    if listening:
+        names = ", ".join(f"--{o}" for o in listening)
+        raise click.UsageError(
+            f"--stdio serves one connection on stdin/stdout, so {names} cannot be used with it"
+        )
+    root = ctx.find_root().obj
+    assert isinstance(root, CliContext)
+    data_dir = relay_dir.expanduser() if relay_dir is not None else root.data_dir
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="goaltui relay --stdio: %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        stdio = take_stdio()
+        asyncio.run(serve_stdio(data_dir, stdio, limits=limits))
+    except StdioError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot use the data directory {data_dir}: {exc.strerror or exc}; check the "
+            "path and its permissions"
+        ) from None
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
 
 
 @relay.group()

@@ -43,9 +43,30 @@ def _relay_settings(ctx: CliContext, url: str | None, token: str | None) -> tupl
     url = url or config.relay_url
     if not url:
         raise click.UsageError(
-            "no relay URL: give one (goaltui sync ws://host:port) or save one with --save"
+            "no relay URL: give one (goaltui sync ws://host:port, or ssh://user@host/dir) "
+            "or save one with --save"
         )
+    if _is_ssh(url, token):
+        return url, None
     return url, token or os.environ.get(TOKEN_ENV) or config.relay_token
+
+
+def _is_ssh(url: str, token: str | None) -> bool:
+    """True for an ssh:// URL, checked now (a bad one fails before anything is opened);
+    a --token given with it is ignored, and the user is told."""
+    from goalsync.transport.ssh import SshUrlError, is_ssh_url, parse_ssh_url
+
+    if not is_ssh_url(url):
+        return False
+    try:
+        parse_ssh_url(url)
+    except SshUrlError as exc:
+        raise click.ClickException(str(exc)) from None
+    if token:
+        click.echo(
+            "note: --token is ignored for ssh:// URLs (SSH does the authentication)", err=True
+        )
+    return True
 
 
 def _print_summary(summary: Any, url: str, conflicts: int) -> None:
@@ -60,7 +81,10 @@ def _print_summary(summary: Any, url: str, conflicts: int) -> None:
 
 @cli.command()
 @click.argument("url", required=False)
-@click.option("--token", help=f"Relay token (default: env {TOKEN_ENV}, then the saved one).")
+@click.option(
+    "--token",
+    help=f"Relay token (default: env {TOKEN_ENV}, then the saved one); not for ssh://.",
+)
 @click.option("--watch", is_flag=True, help="Stay connected, syncing live; reconnect when dropped.")
 @click.option("--save", is_flag=True, help="Remember URL and token for this workspace.")
 @click.option(
@@ -72,7 +96,14 @@ def sync(
 ) -> None:
     """Sync the workspace with a relay or a peer (once, or --watch).
 
+    URL is ws:// or wss:// (a relay or a peer; --token), or
+    ssh://[user@]host[:port][/remote/data/dir]: SSH logs in and runs 'goaltui relay
+    --stdio' there (no token, no server to run; $GOALTUI_SSH is the ssh command,
+    $GOALTUI_SSH_REMOTE the remote goaltui). Without URL, the saved one is used.
+
     Example: goaltui sync wss://relay.example.org --token "$TOKEN" --save
+
+    Example: goaltui sync ssh://dana@goals.example.org/srv/goaltui --save
     """
     import asyncio
 
@@ -96,15 +127,20 @@ def sync(
 @cli.command()
 @click.argument("relay_url")
 @click.argument("automerge_url")
-@click.option("--token", help=f"Relay token (default: env {TOKEN_ENV}).")
+@click.option("--token", help=f"Relay token (default: env {TOKEN_ENV}); not for ssh://.")
 @click.option("--timeout", type=float, default=60.0, show_default=True)
 @pass_cli
 def join(
     ctx: CliContext, relay_url: str, automerge_url: str, token: str | None, timeout: float
 ) -> None:
-    """Make a new local workspace (-w NAME) from one shared on a relay.
+    """Make a new local workspace (-w NAME) from one shared on a relay, a peer, or over SSH.
+
+    RELAY_URL is ws://, wss:// or ssh://[user@]host[:port][/remote/data/dir] (as for
+    'goaltui sync'); the workspace remembers it for later syncs.
 
     Example: goaltui join wss://relay.example.org automerge:2Xq9… -w acme --token "$TOKEN"
+
+    Example: goaltui join ssh://dana@goals.example.org/srv/goaltui automerge:2Xq9… -w acme
     """
     import asyncio
 
@@ -116,10 +152,11 @@ def join(
         doc_id, _ = parse_url(automerge_url)
     except InvalidDocumentId as exc:
         raise click.ClickException(f"{automerge_url!r} is not an automerge: URL ({exc})") from None
+    token = None if _is_ssh(relay_url, token) else token or os.environ.get(TOKEN_ENV)
     paths = ctx.paths(ctx._workspace or "main")
     Workspace.attach(paths, doc_id)
     try:
-        asyncio.run(fetch(paths, relay_url, token or os.environ.get(TOKEN_ENV), timeout=timeout))
+        asyncio.run(fetch(paths, relay_url, token, timeout=timeout))
     except BaseException:
         shutil.rmtree(paths.dir, ignore_errors=True)
         raise
