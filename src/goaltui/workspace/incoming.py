@@ -32,7 +32,7 @@ from goaltui.workspace.history import entry_records
 
 __all__ = ["MAX_CHANGES", "touched_by_changes"]
 
-MAX_CHANGES = 500  # ~70 µs each to parse: beyond this many, a diff may well be cheaper
+MAX_CHANGES = 500  # ~40 µs each to account for: beyond this many, a diff may be cheaper
 Record = tuple[str, str]
 
 
