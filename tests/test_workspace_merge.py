@@ -296,3 +296,21 @@ def test_an_older_map_shaped_history_entry_is_followed(pair: tuple[Workspace, Wo
         tx.put(entry, "actor", am.ScalarType.Str, "ab" * 16)
     touched = touched_by_changes(a._doc, before)
     assert touched is not None and touched.records == {("goals", goal)}
+
+
+def test_a_merge_into_a_closed_mirror_catches_it_up_once(pair: tuple[Workspace, Workspace]) -> None:
+    """After a restart the first merge opens the mirror, which catches up by itself."""
+    a, b = pair
+    goal = a.records("goals")[0].id
+    b.ensure_mirror()
+    b._mirror.close()
+    b._mirror = None
+    a.edit(goal, {"title": "While b was closed"})
+    second = a.add_goal("Also while closed")
+    heard: list[object] = []
+    b.subscribe(heard.append)
+    _deliver(a, b)
+    assert [change.records for change in heard] == [  # type: ignore[attr-defined]
+        tuple(sorted({("goals", goal), ("goals", second)}))
+    ]
+    _assert_mirror_is_a_rebuild(b, b.paths.data_dir)
