@@ -101,3 +101,23 @@ async def test_a_change_reaches_the_list_while_a_form_is_still_saving(demo: Any)
         await wait_until(pilot, lambda: app.screen is screen, "form closed")
         assert seen_under_form == [True]
     assert mirror_rows(paths, "goals", id=goal_id)[0]["title"] == "Saved"
+
+
+async def test_filter_box_appears_on_slash_filters_and_escape_clears(demo: Any) -> None:
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await _started(pilot)
+        assert not screen.query("#filter")  # not in the first frame
+        everything = len(screen.model.rows)
+        word = str(screen.model.rows[-1].goal["title"]).split()[0]
+        await pilot.press("slash", *word)
+        box = screen.query_one("#filter")
+        assert box.has_focus and box.display
+        await wait_until(pilot, lambda: screen.model.filter == word, "filtered")
+        titles = [str(r.goal["title"]) for r in screen.model.rows]
+        assert titles and all(word.lower() in t.lower() for t in titles)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.model.filter, "cleared")
+        assert len(screen.model.rows) == everything and screen.goals.has_focus
+        assert not box.display

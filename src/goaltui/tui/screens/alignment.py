@@ -56,7 +56,6 @@ class AlignmentScreen(WorkspaceScreen):
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        yield Input(placeholder="filter goals by title (enter: done, esc: clear)", id="filter")
         yield Static("", id="tree-heading")
         yield GoalList(self.model, id="goals")
         yield Static("", id="status-rule")
@@ -158,8 +157,15 @@ class AlignmentScreen(WorkspaceScreen):
 
     # --- filter and sort -----------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+    def _filter_box(self) -> Input | None:
+        found = self.query("#filter")
+        return found.first(Input) if found else None
+
+    async def action_filter(self) -> None:
+        box = self._filter_box()
+        if box is None:  # mounted when first asked for: one widget less in the first frame
+            box = Input(placeholder="filter goals by title (enter: done, esc: clear)", id="filter")
+            await self.mount(box, before=self.query_one("#tree-heading"))
         box.add_class("shown")
         box.focus()
 
@@ -177,8 +183,8 @@ class AlignmentScreen(WorkspaceScreen):
             self.goals.focus()
 
     def key_escape(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_focus or self.model.filter:
+        box = self._filter_box()
+        if box is not None and (box.has_focus or self.model.filter):
             box.value = ""
             box.remove_class("shown")
             self.goals.focus()
