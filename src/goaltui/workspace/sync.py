@@ -15,6 +15,7 @@ from collections.abc import Callable
 from goalsync.repo.client import SyncClient, SyncSummary
 from goalsync.repo.docsync import DocSync
 from goalsync.storage import DocumentStore, FileChunkStore
+from goalsync.transport.ssh import ssh_transport
 from goaltui.errors import GoaltuiError
 from goaltui.paths import WorkspacePaths
 from goaltui.workspace.core import Workspace, WorkspaceChange
@@ -89,9 +90,17 @@ async def sync_once(
     ws.refresh()
     engine = _engine(ws)
     before = ws._doc.get_heads()
-    client = SyncClient(url, ws._store, [], token=token, docs={ws.doc_id: engine})
     try:
-        summary = await client.sync_once(timeout=timeout)
+        async with ssh_transport(url) as connect_socket:  # None unless url is ssh://
+            client = SyncClient(
+                url,
+                ws._store,
+                [],
+                token=token,
+                docs={ws.doc_id: engine},
+                connect_socket=connect_socket,
+            )
+            summary = await client.sync_once(timeout=timeout)
     except SyncError as exc:
         raise SyncFailed(str(exc)) from None
     change = _settle(ws, engine, before)
@@ -125,8 +134,19 @@ async def watch(
                 + (f"; {change.conflicts} conflict(s)" if change.conflicts else "")
             )
 
+    transport = ssh_transport(url)  # ssh processes, reaped when the watch ends
+    try:
+        connect_socket = await transport.__aenter__()
+    except SyncRefused as exc:
+        raise SyncFailed(str(exc)) from None
     client = SyncClient(
-        url, ws._store, [], token=token, docs={ws.doc_id: engine}, on_change=remote_changed
+        url,
+        ws._store,
+        [],
+        token=token,
+        docs={ws.doc_id: engine},
+        on_change=remote_changed,
+        connect_socket=connect_socket,
     )
     client.status.subscribe(
         lambda state, detail: report(f"{state.value}{': ' + detail if detail else ''}")
@@ -150,6 +170,8 @@ async def watch(
             await runner
         except SyncRefused as exc:
             raise SyncFailed(str(exc)) from None
+        finally:
+            await transport.__aexit__(None, None, None)
 
 
 async def fetch(
@@ -161,9 +183,10 @@ async def fetch(
 
     doc_id = WorkspaceConfig.load(paths.config).document_id
     store = DocumentStore(FileChunkStore(paths.repo))
-    client = SyncClient(url, store, [doc_id], token=token)
     try:
-        summary = await client.sync_once(timeout=timeout)
+        async with ssh_transport(url) as connect_socket:  # None unless url is ssh://
+            client = SyncClient(url, store, [doc_id], token=token, connect_socket=connect_socket)
+            summary = await client.sync_once(timeout=timeout)
     except SyncError as exc:
         raise SyncFailed(str(exc)) from None
     if doc_id in summary.unavailable or not store.exists(doc_id):

@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -47,6 +48,7 @@ MAX_FRAME = 128 * 1024 * 1024  # the official server accepts up to 100 MiB
 # machine) cannot answer pings meanwhile; websockets' default 20 s dropped such pushes.
 PING_TIMEOUT = 90.0
 ChangeListener = Callable[[str, Heads], None]
+SocketFactory = Callable[[], Awaitable[socket.socket]]
 
 
 class SyncError(Exception):
@@ -97,8 +99,11 @@ class SyncClient:
         max_size: int = MAX_FRAME,
         on_change: ChangeListener | None = None,
         docs: Mapping[str, DocSync] | None = None,
+        connect_socket: SocketFactory | None = None,
     ) -> None:
-        if not url.startswith(("ws://", "wss://")):
+        # connect_socket: a fresh connected socket per attempt (e.g. an ssh:// transport);
+        # url then only names the peer in messages
+        if connect_socket is None and not url.startswith(("ws://", "wss://")):
             raise SyncError(f"{url!r} is not a WebSocket URL; use ws://host:port or wss://…")
         self.url = url
         self.docs = {doc_id: DocSync(doc_id, store, actor_id=actor_id) for doc_id in doc_ids}
@@ -111,6 +116,7 @@ class SyncClient:
         self._join_attempts = join_attempts
         self._max_size = max_size
         self._on_change = on_change
+        self._connect_socket = connect_socket
         self._ws: ClientConnection | None = None
         self._remote: str | None = None
         self._unavailable: set[str] = set()
@@ -209,8 +215,10 @@ class SyncClient:
                 await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
             self.peer_id = _new_peer_id()
             try:
+                sock = await self._connect_socket() if self._connect_socket else None
                 ws = await connect(
-                    self.url,
+                    self.url if sock is None else "ws://localhost/",
+                    sock=sock,
                     additional_headers=self._headers,
                     max_size=self._max_size,
                     open_timeout=10,
