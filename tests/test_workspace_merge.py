@@ -21,6 +21,8 @@ from goaltui.errors import NotFound
 from goaltui.mirror.store import Mirror
 from goaltui.paths import WorkspacePaths
 from goaltui.workspace import Workspace
+from goaltui.workspace.changes import touched_records
+from goaltui.workspace.conflicts import find_conflicts
 from goaltui.workspace.incoming import touched_by_changes
 
 
@@ -45,7 +47,22 @@ def _deliver(src: Workspace, dst: Workspace) -> None:
     apply_change_chunks(dst._doc, chunks)
     if dst._doc.get_heads() != before:
         dst._store.append(dst.doc_id, dst._doc, before, dst._known)
+        _assert_agrees_with_diff(dst, before)
         dst.absorb(before, origin="sync")
+
+
+def _assert_agrees_with_diff(ws: Workspace, before: list[bytes]) -> None:
+    """Where the changes can tell, they find the records and the conflicts ``diff`` finds."""
+    fast = touched_by_changes(ws._doc, before)
+    slow = touched_records(ws._doc.diff(before, ws._doc.get_heads()))
+    if fast is None or slow.everything:
+        return
+    assert slow.records <= fast.records
+
+    def found(fields: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        return {(c.collection, c.record, c.field) for c in find_conflicts(ws._doc, fields, {}, "")}
+
+    assert found(fast.conflicts) == found(slow.conflicts)
 
 
 def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -207,12 +224,13 @@ def _act(ws: Workspace, op: str, n: int) -> None:
     goal = goals[n % len(goals)]
     if op == "add":
         ws.add_goal(f"Goal {n}", parent=goal if n % 2 else None)
-    elif op == "title":
-        ws.edit(goal, {"title": f"Title {n}"})
+    elif op == "title":  # differs per device, so concurrent titles conflict
+        ws.edit(goal, {"title": f"Title {n} {ws.actor[:4]}"})
     elif op == "describe":
         ws.edit(goal, {"description": "abcdef"[: n + 1] if n != 5 else None})
     elif op == "smart":
-        ws.edit(goal, {"smart": {"specific": f"s{n}", "measurable": None if n % 2 else "m"}})
+        smart = {"specific": f"s{n} {ws.actor[:4]}", "measurable": None if n % 2 else "m"}
+        ws.edit(goal, {"smart": smart})
     elif op == "archive":
         ws.archive(goal, bool(n % 2))
     elif op == "kpi":
@@ -314,3 +332,27 @@ def test_a_merge_into_a_closed_mirror_catches_it_up_once(pair: tuple[Workspace, 
         tuple(sorted({("goals", goal), ("goals", second)}))
     ]
     _assert_mirror_is_a_rebuild(b, b.paths.data_dir)
+
+
+def test_concurrent_writes_of_a_field_are_found_from_the_changes(
+    pair: tuple[Workspace, Workspace],
+) -> None:
+    """Two heads: a field both sides wrote is a conflict; one side's edits alone are not."""
+    a, b = pair
+    goal = a.records("goals")[0].id
+    a.edit(goal, {"smart": {"relevant": "both"}})  # two new SMART maps would compete
+    _deliver(a, b)
+    a.edit(goal, {"title": "From A", "smart": {"specific": "A's"}})
+    a.edit(goal, {"description": "A's text"})
+    b.edit(goal, {"title": "From B", "status": "active"})
+    b.edit(goal, {"smart": {"measurable": "B's"}})  # another criterion: merges, no conflict
+    before = b._doc.get_heads()
+    apply_change_chunks(b._doc, [c.bytes for c in a._doc.get_changes(before)])
+    assert len(b._doc.get_heads()) == 2
+    touched = touched_by_changes(b._doc, before)
+    assert touched is not None and touched.records == {("goals", goal)}
+    assert touched.conflicts == {("goals", goal, "title")}
+    conflicts = find_conflicts(b._doc, touched.conflicts, {}, "")
+    assert [(c.field, sorted(v.value for v in c.values)) for c in conflicts] == [
+        ("title", ["From A", "From B"])
+    ]

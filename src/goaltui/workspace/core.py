@@ -336,9 +336,7 @@ class Workspace(RecordEditing):
     def absorb(self, before: list[bytes], *, origin: str) -> WorkspaceChange:
         """After changes arrived from elsewhere: mirror them and tell subscribers."""
         heads = self._doc.get_heads()
-        # One head: nothing concurrent is left to show as a conflict (find_conflicts needs
-        # two), so the changes alone say what to mirror; otherwise diff finds conflicts too.
-        touched = touched_by_changes(self._doc, before) if len(heads) == 1 else None
+        touched = touched_by_changes(self._doc, before)  # O(changes); None: it cannot tell
         if touched is None:
             touched = touched_records(self._doc.diff(before, heads))
         if touched.everything:

@@ -11,15 +11,19 @@ the object and key of each operation, and every operation is accounted for:
 - on the ``history`` map, or inside an (older, map-shaped) entry it just added:
   bookkeeping, not mirrored.
 
-Anything else (an operation on the root, an object no walk reaches, a change
-without a history entry, e.g. from a JS client, or an unparsable chunk) returns
-None and the caller falls back to ``diff``: never a wrong answer, at worst a slow one.
-Conflicts are not looked for here; callers use this only where there are none to find.
+Anything else (an operation on the root, an object no walk reaches — e.g. inside
+one of two objects created concurrently for one key —, a change without a history
+entry, e.g. from a JS client, or an unparsable chunk) returns None and the caller
+falls back to ``diff``: never a wrong answer, at worst a slow one.
+
+With two heads or more, the keys the new changes wrote are checked for values written
+concurrently (what ``diff`` flags as a conflict), from the operation each head sees.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from automerge import core as am
 
@@ -80,19 +84,39 @@ def _child(doc: am.Document, obj: bytes, key: str, kind: am.ObjType) -> bytes | 
 def touched_by_changes(
     doc: am.Document, since: Iterable[bytes], *, max_changes: int = MAX_CHANGES
 ) -> TouchedRecords | None:
-    """The records that changes after ``since`` wrote to, or None if it cannot tell."""
+    """The records that changes after ``since`` wrote to, or None if it cannot tell.
+
+    With two heads or more, also the fields the new changes wrote that now hold values
+    written concurrently (candidates for ``find_conflicts``, as ``diff`` flags them).
+    """
     changes = doc.get_changes(list(since))
     if len(changes) > max_changes:
         return None
     try:
         parsed = [parse_change(change.raw_bytes) for change in changes]
         layout = _Layout(doc)
-        return _account(layout, parsed)
+        written: dict[tuple[bytes, str], Field] = {}
+        touched = _account(layout, parsed, written)
+        heads = doc.get_heads()
+        if touched is None or len(heads) < 2:
+            return touched
+        conflicts = _concurrent(doc, heads, written, max_changes)
     except CorruptData:
         return None
+    if conflicts is None:
+        return None
+    touched.conflicts = conflicts
+    return touched
 
 
-def _account(layout: _Layout, changes: list[ChangeInfo]) -> TouchedRecords | None:
+Field = tuple[str, str, str]  # collection, record id, top-level field
+
+
+def _account(
+    layout: _Layout, changes: list[ChangeInfo], written: dict[tuple[bytes, str], Field]
+) -> TouchedRecords | None:
+    """Every operation of ``changes`` accounted for (None if one cannot be); the map keys
+    written inside records go to ``written``."""
     history = _ref(layout.history) if layout.history is not None else None
     touched: set[Record] = set()
     entries: set[ObjRef] = set()
@@ -117,10 +141,69 @@ def _account(layout: _Layout, changes: list[ChangeInfo]) -> TouchedRecords | Non
             elif obj == history or obj in entries or obj in layout.collections:
                 continue
             elif obj in owners:
-                touched.add(owners[obj])
+                owner = owners[obj]
+                touched.add(owner.record)
+                if key is not None:
+                    field = owner.field if owner.field is not None else key
+                    written[(owner.obj, key)] = (*owner.record, field)
             else:
                 return None
     return TouchedRecords(records=touched)
+
+
+def _concurrent(
+    doc: am.Document,
+    heads: list[bytes],
+    written: dict[tuple[bytes, str], Field],
+    max_changes: int,
+) -> set[Field] | None:
+    """The fields among ``written`` whose key holds values from concurrent operations.
+
+    The value a key has at each head was written by some operation; two of them were
+    concurrent when neither head's history contains the other's operation, i.e. each
+    lies in a change the other head has not seen (``get_changes([head])``).
+    """
+    unseen: list[list[tuple[bytes, int, int]]] = []
+    total = 0
+    for head in heads:
+        branch = doc.get_changes([head])
+        total += len(branch)
+        if total > max_changes:
+            return None
+        unseen.append([(c.actor_id, c.start_op, c.max_op) for c in branch])
+    found: set[Field] = set()
+    for (obj, key), field in written.items():
+        if field in found:
+            continue
+        ops = [_op_at(doc, obj, key, head) for head in heads]
+        if _multi_valued(ops, unseen):
+            found.add(field)
+    return found
+
+
+def _op_at(doc: am.Document, obj: bytes, key: str, head: bytes) -> ObjRef | None:
+    """The operation whose value ``key`` of ``obj`` has at ``head`` (None: none there)."""
+    try:
+        got = doc.get(obj, key, heads=[head])
+    except Exception:  # the object did not exist yet at that head
+        return None
+    return None if got is None else _ref(got[1])
+
+
+def _multi_valued(ops: list[ObjRef | None], unseen: list[list[tuple[bytes, int, int]]]) -> bool:
+    for i, mine in enumerate(ops):
+        for j in range(i + 1, len(ops)):
+            theirs = ops[j]
+            if mine is None or theirs is None or mine == theirs:
+                continue
+            if _within(mine, unseen[j]) and _within(theirs, unseen[i]):
+                return True
+    return False
+
+
+def _within(op: ObjRef, branch: list[tuple[bytes, int, int]]) -> bool:
+    actor, counter = op
+    return any(actor == a and start <= counter <= end for a, start, end in branch)
 
 
 def _entry(layout: _Layout, entry_id: str, named: set[str]) -> ObjRef | None:
@@ -145,41 +228,54 @@ def _entry(layout: _Layout, entry_id: str, named: set[str]) -> ObjRef | None:
     return _ref(obj)
 
 
-def _owners(layout: _Layout, named: set[str], keyed: set[Record]) -> dict[ObjRef, Record]:
-    """Every object inside the named and keyed records → its record."""
+class Owner(NamedTuple):
+    """Where an object sits: its record, the record's field holding it (None: the record
+    map itself), and the binding's id of the object."""
+
+    record: Record
+    field: str | None
+    obj: bytes
+
+
+def _owners(layout: _Layout, named: set[str], keyed: set[Record]) -> dict[ObjRef, Owner]:
+    """Every object inside the named and keyed records → where it sits."""
     records = set(keyed)
     for record_id in named:
         found = layout.locate(record_id)
         if found is not None:
             records.add(found)
-    owners: dict[ObjRef, Record] = {}
+    owners: dict[ObjRef, Owner] = {}
     for record in records:
         obj = layout.record_obj(record)
         if obj is not None:
-            _walk(layout.doc, obj, record, owners, top=record[0] == STRATEGY_ID)
+            skip = "values" if record[0] == STRATEGY_ID else None  # a collection of its own
+            _walk(layout.doc, obj, am.ObjType.Map, Owner(record, None, obj), owners, skip)
     return owners
 
 
 def _walk(
-    doc: am.Document, obj: bytes, record: Record, out: dict[ObjRef, Record], *, top: bool = False
+    doc: am.Document,
+    obj: bytes,
+    kind: am.ObjType,
+    owner: Owner,
+    out: dict[ObjRef, Owner],
+    skip: str | None = None,
 ) -> None:
-    """Map ``obj`` and the objects under it to ``record`` (the strategy's values excluded)."""
+    """Map ``obj`` and the objects under it to where they sit in ``owner.record``."""
     ref = _ref(obj)
     if ref is None:
         return
-    out[ref] = record
+    out[ref] = owner
+    if kind == am.ObjType.Text:
+        return
     values = doc.values(obj)
-    if top:  # the strategy map: its "values" map is a collection of its own
-        keys = doc.keys(obj)
+    keys: list[str | None] = [None] * len(values)
+    if kind == am.ObjType.Map:
+        keys = list(doc.keys(obj))
         if len(keys) != len(values):
-            raise CorruptData("strategy keys and values are not aligned")
-        values = [v for k, v in zip(keys, values, strict=True) if k != "values"]
-    for kind, child in values:
-        if kind.__class__ is tuple:
+            raise CorruptData("map keys and values are not aligned")
+    for key, (child_kind, child) in zip(keys, values, strict=True):
+        if isinstance(child_kind, tuple) or (key is not None and key == skip):
             continue
-        if kind == am.ObjType.Text:
-            child_ref = _ref(child)
-            if child_ref is not None:
-                out[child_ref] = record
-        else:
-            _walk(doc, child, record, out)
+        field = owner.field if owner.field is not None else key
+        _walk(doc, child, child_kind, Owner(owner.record, field, child), out)
