@@ -8,6 +8,7 @@ import asyncio
 import os
 import shlex
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from goalsync.transport.ssh import SshTarget, SshTransport, parse_ssh_url
 from goalsync.transport.stdio import OneTimeToken, inject_token
 from goaltui.paths import WorkspacePaths
 from goaltui.workspace import Workspace
-from goaltui.workspace.sync import SyncFailed, fetch, sync_once
+from goaltui.workspace.sync import SyncFailed, fetch, sync_once, watch
 
 GOALTUI = str(Path(sys.executable).parent / "goaltui")
 
@@ -146,3 +147,30 @@ async def test_ssh_that_never_answers_times_out(monkeypatch: pytest.MonkeyPatch)
         with pytest.raises(Exception, match=r"no answer from ssh within 0\.2 s"):
             await t.connect()
     assert t.pids and all(gone(pid) for pid in t.pids)
+
+
+async def test_watch_receives_edits_made_on_the_remote_host_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOALTUI_SSH", fake_ssh())
+    monkeypatch.setenv("GOALTUI_SSH_REMOTE", GOALTUI)
+    local, remote = two_sides(tmp_path)
+    await fetch(local, url_of(remote), None)
+    lines: list[str] = []
+    stop = asyncio.Event()
+    with Workspace.open(local) as ws:
+        watcher = asyncio.ensure_future(
+            watch(ws, url_of(remote), None, stop=stop, report=lines.append)
+        )
+        deadline = time.monotonic() + 30
+        while "synced" not in lines:  # connected, and the remote relay has the document open
+            assert not watcher.done() and time.monotonic() < deadline, lines
+            await asyncio.sleep(0.01)
+        with Workspace.open(remote) as server_side:  # e.g. the team lead's TUI on the server
+            server_side.add_goal("Edited on the server")
+        while not any(line.startswith("received changes") for line in lines):
+            assert not watcher.done() and time.monotonic() < deadline, lines
+            await asyncio.sleep(0.01)
+        stop.set()
+        await watcher
+        assert {g.title for g in ws.records("goals")} == {"Remote goal", "Edited on the server"}

@@ -217,7 +217,6 @@ class SshTransport:
         self._spawned: list[_Spawned] = []
         self.pids: list[int] = []  # every ssh spawned so far, running or not
 
-
     async def connect(self) -> socket.socket:
         """A socket connected to a fresh ``goaltui relay --stdio`` on the remote host."""
         ours, theirs = socket.socketpair()

@@ -108,12 +108,15 @@ def take_stdio() -> Stdio:
 async def serve_stdio(data_dir: Path, stdio: Stdio, *, limits: RelayLimits | None = None) -> None:
     """Serve one sync connection on ``stdio`` for the documents in ``data_dir/repo``.
 
-    Returns when the connection is over (stdin closed, or the relay closed it), after
-    the relay stopped: every change it acknowledged is in the store by then. SIGTERM,
-    SIGINT and SIGHUP end the connection the same way.
+    Edits that other processes store in ``data_dir`` meanwhile are forwarded to the
+    peer (:mod:`.foreign`). Returns when the connection is over (stdin closed, or the
+    relay closed it), after the relay stopped: every change it acknowledged is in the
+    store by then. SIGTERM, SIGINT and SIGHUP end the connection the same way.
     """
     from goalsync.relay.server import Relay
     from goalsync.storage import DocumentStore, FileChunkStore
+
+    from .foreign import forward_foreign_edits
 
     repo = private_dir(private_dir(data_dir.expanduser()) / "repo")
     token = secrets.token_urlsafe(32)
@@ -124,6 +127,7 @@ async def serve_stdio(data_dir: Path, stdio: Stdio, *, limits: RelayLimits | Non
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     await relay.start()
+    foreign = asyncio.ensure_future(forward_foreign_edits(relay))
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
         try:
@@ -133,6 +137,8 @@ async def serve_stdio(data_dir: Path, stdio: Stdio, *, limits: RelayLimits | Non
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
     finally:
+        foreign.cancel()
+        await asyncio.gather(foreign, return_exceptions=True)
         await relay.stop()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
