@@ -121,3 +121,23 @@ async def test_filter_box_appears_on_slash_filters_and_escape_clears(demo: Any) 
         await wait_until(pilot, lambda: not screen.model.filter, "cleared")
         assert len(screen.model.rows) == everything and screen.goals.has_focus
         assert not box.display
+
+
+async def test_rows_drawn_again_after_an_edit_and_a_theme_change(demo: Any) -> None:
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await _started(pilot)
+        goals = screen.goals
+        row = screen.model.rows[1]
+        before = goals.render_line(1)
+        assert goals.render_line(1) is before  # drawn once, then kept
+        # a due date (sorted by title, the row stays where it is)
+        await app.backend.call("edit", record_id=row.id, fields={"due": "2031-01-02"})
+        await wait_until(pilot, lambda: "2031-01-02" in goals.render_line(1).text, "edit")
+        dark = goals.render_line(1)
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: goals.render_line(1) is not dark, "theme redraw")
+        light = goals.render_line(1)
+        assert light.text == dark.text
+        assert [s.style for s in light] != [s.style for s in dark]

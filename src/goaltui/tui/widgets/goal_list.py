@@ -23,6 +23,12 @@ from goaltui.tui.tree_model import AlignmentModel, TreeRow
 
 __all__ = ["GoalList"]
 
+STRIP_CACHE = 1000
+"""Rows whose drawn line is kept (a few pages)."""
+
+_DrawnFrom = tuple[object, object, tuple[object, ...]]
+"""A row's goal dict and warnings (compared by identity) and its shape."""
+
 
 class GoalList(ScrollView, can_focus=True):
     """Goals as an expandable tree, one line each, drawn from the mirror page by page."""
@@ -72,6 +78,10 @@ class GoalList(ScrollView, can_focus=True):
     def __init__(self, model: AlignmentModel, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.model = model
+        # (goal id, selected) → (what the row was drawn from, its strip): a scroll by a
+        # third of a page then draws only the rows it brings into view.
+        self._strips: dict[tuple[str, bool], tuple[_DrawnFrom, Strip]] = {}
+        self._base: Style | None = None
 
     # --- data in ------------------------------------------------------------------------
 
@@ -173,17 +183,37 @@ class GoalList(ScrollView, can_focus=True):
         top = int(self.scroll_offset.y)
         index = top + y
         width = self.size.width
-        base = self.rich_style
+        if self._base is None:
+            self._base = self.rich_style  # walks the ancestors' styles: once, not per line
+        base = self._base
         if index >= len(self.model.rows):
             if index == 0:
                 return self._text_strip(Text("  No goals yet — press a to add one."), width, base)
             return Strip.blank(width, base)
-        self.model.ensure_facts(top, top + self.size.height)
         row = self.model.rows[index]
-        style = self.get_component_rich_style("goal-list--cursor") if index == self.cursor else None
-        return self._text_strip(
-            self._row_text(row, width, index == self.cursor), width, base, style
-        )
+        if self.model.warnings(row) is None:  # facts of the whole page, in one go
+            self.model.ensure_facts(top, top + self.size.height)
+        selected = index == self.cursor
+        # The goal's dict and warnings by identity (the model replaces them when they
+        # change; the cache entry keeps them alive, so their ids are not reused).
+        warnings = self.model.warnings(row)
+        shape = (row.depth, row.expanded, row.child_count, width, base)
+        cached = self._strips.get((row.id, selected))
+        if cached is not None:
+            (goal, found, drawn_shape), strip = cached
+            if goal is row.goal and found is warnings and drawn_shape == shape:
+                return strip
+        style = self.get_component_rich_style("goal-list--cursor") if selected else None
+        strip = self._text_strip(self._row_text(row, width, selected), width, base, style)
+        if len(self._strips) > STRIP_CACHE:
+            self._strips.clear()
+        self._strips[(row.id, selected)] = ((row.goal, warnings, shape), strip)
+        return strip
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()  # the theme changed: every row is drawn again
+        self._base = None
+        super().notify_style_update()
 
     def _text_strip(self, text: Text, width: int, base: Style, over: Style | None = None) -> Strip:
         segments = list(text.render(self.app.console))
