@@ -195,18 +195,19 @@ def test_watch_pushes_local_edits_over_ssh(tmp_path: Path, ssh_env: Sshd) -> Non
         stop = asyncio.Event()
         with Workspace.open(local) as ws:
             watcher = asyncio.ensure_future(watch(ws, url, None, stop=stop, report=lines.append))
+            deadline = time.monotonic() + 30
+            while "synced" not in lines:  # connected and caught up
+                assert not watcher.done() and time.monotonic() < deadline, lines
+                await asyncio.sleep(0.01)
             with Workspace.open(local) as other:  # another process's edit, through the disk
                 other.add_goal("Live edit")
-            deadline = time.monotonic() + 30
             while "Live edit" not in titles(remote):
-                assert time.monotonic() < deadline, lines
-                assert not watcher.done(), lines
-                await asyncio.sleep(0.1)
+                assert not watcher.done() and time.monotonic() < deadline, lines
+                await asyncio.sleep(0.05)
             stop.set()
             await watcher
 
     asyncio.run(scenario())
-    assert "synced" in lines
     assert ssh_children() == []
 
 
