@@ -6,6 +6,7 @@ tests (through Pilot), so both exercise the same app.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -102,6 +103,7 @@ class GoalApp(App[None]):
         self.backend.on_change(self._backend_changed)
         for mode in BUILT:
             self.add_mode(mode, self._factory(mode))
+        await asyncio.sleep(0.001)  # a breath for the loop (keys, timers) before the screen
         await self.switch_mode("alignment")
         self.set_interval(POLL_SECONDS, self._tick)
         self.ready = True
