@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,7 +20,7 @@ from websockets.exceptions import InvalidStatus
 from goalsync.relay.server import Relay
 from goalsync.storage import DocumentStore, MemoryChunkStore
 from goalsync.transport.ssh import SshTarget, SshTransport, parse_ssh_url
-from goalsync.transport.stdio import OneTimeToken, inject_token
+from goalsync.transport.stdio import READY, OneTimeToken, inject_token
 from goaltui.paths import WorkspacePaths
 from goaltui.workspace import Workspace
 from goaltui.workspace.sync import SyncFailed, fetch, sync_once, watch
@@ -174,3 +176,25 @@ async def test_watch_receives_edits_made_on_the_remote_host_live(
         stop.set()
         await watcher
         assert {g.title for g in ws.records("goals")} == {"Remote goal", "Edited on the server"}
+
+
+def test_relay_stdio_exits_when_stdin_closes_without_a_request(tmp_path: Path) -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        proc = subprocess.Popen(
+            [GOALTUI, "relay", "--stdio", "--data-dir", str(tmp_path / "B")],
+            stdin=theirs,
+            stdout=theirs,
+            stderr=subprocess.PIPE,
+        )
+        theirs.close()
+        ready = b""
+        while not ready.endswith(READY):
+            chunk = ours.recv(4096)
+            assert chunk, "relay --stdio closed before its ready line"
+            ready += chunk
+        ours.shutdown(socket.SHUT_WR)  # the client went away before saying anything
+        assert ours.recv(4096) == b""  # it closes its side too
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert (tmp_path / "B" / "repo").is_dir()

@@ -159,7 +159,8 @@ async def _pump(
         down = asyncio.ensure_future(_copy(relay_in, stdout))
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait({up, down, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if not down.done() and not stop.is_set():
+        served = up.done() and not up.cancelled() and up.exception() is None and up.result()
+        if served and not down.done() and not stop.is_set():
             # stdin closed: let the relay finish answering what it got
             await asyncio.wait({down, stopper}, timeout=DRAIN_SECONDS)
         for task in (up, down, stopper):
@@ -189,18 +190,20 @@ async def _open_stdio(stdio: Stdio) -> tuple[asyncio.StreamReader, asyncio.Strea
     return reader, asyncio.StreamWriter(transport, protocol, None, loop)
 
 
-async def _upstream(stdin: asyncio.StreamReader, relay: asyncio.StreamWriter, token: str) -> None:
-    """stdin → relay: the upgrade request with the token written in, then bytes as they come."""
+async def _upstream(stdin: asyncio.StreamReader, relay: asyncio.StreamWriter, token: str) -> bool:
+    """stdin → relay: the upgrade request with the token written in, then bytes as they
+    come; False if no request came (nothing to wait for from the relay)."""
     try:
         head = await stdin.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
         log.info("stdin closed or sent no HTTP request head; nothing to serve")
-        return
+        return False
     if len(head) > MAX_HEAD:
         log.info("the upgrade request head is over %d bytes; not serving it", MAX_HEAD)
-        return
+        return False
     relay.write(inject_token(head, token))
     await _copy(stdin, relay)
+    return True
 
 
 async def _copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
