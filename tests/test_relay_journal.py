@@ -110,6 +110,22 @@ async def test_rotation_moves_old_changes_while_new_ones_commit(tmp_path: Path) 
     assert len(store.chunks.list_range((doc_id, "incremental"))) == 5
 
 
+async def test_changes_reach_the_store_soon_even_when_no_more_come(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    journal = Journal(tmp_path / "journal", store, interval=0.05)
+    journal.recover()
+    doc_id = new_document_id()
+    doc, data = _changes(a="1")
+    await journal.commit(doc_id, data)
+    for _ in range(500):
+        if not journal.pending(doc_id):
+            break
+        await asyncio.sleep(0.01)
+    assert journal.pending(doc_id) == []
+    assert store.load(doc_id).doc.get_heads() == doc.get_heads()
+    await journal.close()
+
+
 async def test_a_second_relay_on_the_same_journal_is_refused(tmp_path: Path) -> None:
     first = Journal(tmp_path / "journal", _store(tmp_path))
     first.recover()

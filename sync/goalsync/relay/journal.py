@@ -97,6 +97,7 @@ class Journal:
         self._writer: asyncio.Task[None] | None = None
         self._moving: set[asyncio.Task[None]] = set()
         self._lock = -1
+        self._timer: asyncio.TimerHandle | None = None
 
     # -- start and stop ------------------------------------------------------------------
 
@@ -130,6 +131,9 @@ class Journal:
 
     async def close(self) -> None:
         """Wait for every commit, move every change into the store, remove the journal."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         while self._writer is not None:
             await asyncio.shield(self._writer)
         if self._fd >= 0:
@@ -199,15 +203,30 @@ class Journal:
 
     async def _write_rounds(self) -> None:
         try:
-            while self._queue:
-                batch, self._queue = self._queue, []
-                await self._write_round(batch)
+            while True:
+                if self._queue:
+                    batch, self._queue = self._queue, []
+                    await self._write_round(batch)
                 if self._size >= self.max_bytes or (
-                    time.monotonic() - self._started >= self.interval
+                    self._size and time.monotonic() - self._started >= self.interval
                 ):
                     await self._rotate()
+                if not self._queue:
+                    return
         finally:
             self._writer = None
+            self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        """Move changes into the store ``interval`` after they came, even if no more come."""
+        if self._timer is None and self._size and self._fd >= 0:
+            delay = max(0.0, self.interval - (time.monotonic() - self._started))
+            self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self._writer is None and self._fd >= 0:
+            self._writer = asyncio.ensure_future(self._write_rounds())
 
     async def _write_round(self, batch: list[tuple[str, bytes, asyncio.Future[None]]]) -> None:
         blob = b"".join(_record(doc_id, data) for doc_id, data, _ in batch)
