@@ -183,8 +183,8 @@ def test_relay_stdio_exits_when_stdin_closes_without_a_request(tmp_path: Path) -
     with ours, theirs:
         proc = subprocess.Popen(
             [GOALTUI, "relay", "--stdio", "--data-dir", str(tmp_path / "B")],
-            stdin=theirs,
-            stdout=theirs,
+            stdin=theirs.fileno(),
+            stdout=theirs.fileno(),
             stderr=subprocess.PIPE,
         )
         theirs.close()
