@@ -179,6 +179,8 @@ async def test_watch_receives_edits_made_on_the_remote_host_live(
 
 
 def test_relay_stdio_exits_when_stdin_closes_without_a_request(tmp_path: Path) -> None:
+    (tmp_path / "B").mkdir()
+    os.chmod(tmp_path / "B", 0o755)  # e.g. a home directory: not the relay's to tighten
     ours, theirs = socket.socketpair()
     with ours, theirs:
         proc = subprocess.Popen(
@@ -197,4 +199,5 @@ def test_relay_stdio_exits_when_stdin_closes_without_a_request(tmp_path: Path) -
         assert ours.recv(4096) == b""  # it closes its side too
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert (tmp_path / "B" / "repo").is_dir()
+    assert (tmp_path / "B").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "B" / "repo").stat().st_mode & 0o777 == 0o700

@@ -118,7 +118,7 @@ async def serve_stdio(data_dir: Path, stdio: Stdio, *, limits: RelayLimits | Non
 
     from .foreign import forward_foreign_edits
 
-    repo = private_dir(private_dir(data_dir.expanduser()) / "repo")
+    repo = private_dir(_data_dir(data_dir.expanduser()) / "repo")
     token = secrets.token_urlsafe(32)
     store = DocumentStore(FileChunkStore(repo))
     relay = Relay(store, authorizer=OneTimeToken(token), limits=limits)
@@ -218,6 +218,16 @@ async def _copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> Non
             sink.close()
     except (ConnectionError, BrokenPipeError) as exc:
         log.info("stdio relay: a side closed: %s", exc)
+
+
+def _data_dir(path: Path) -> Path:
+    """A missing data directory is created 0700; an existing one is left as its owner set
+    it (it may be a home directory), and only ``repo/`` inside it is made private."""
+    if not path.exists():
+        private_dir(path)
+    elif not path.is_dir():
+        raise StdioError(f"{path} is not a directory; give a goaltui data directory")
+    return path
 
 
 def _is_stream(fd: int) -> bool:
