@@ -151,8 +151,7 @@ def explain(url: str, returncode: int | None, stderr: str) -> SyncError:
     """The error for an ssh that ended before the remote relay was ready."""
     said = _last_lines(stderr)
     low = stderr.lower()
-    missing = "command not found" in low or ("not found" in low and returncode != 255)
-    if returncode == 127 or missing:
+    if returncode == 127 or "command not found" in low:  # 127: the shell found no command
         return SyncRefused(
             f"{url}: the remote host cannot run goaltui ({said}); install goaltui there, or set "
             f"${SSH_REMOTE_ENV} to its full path (e.g. ~/.local/bin/goaltui)"
