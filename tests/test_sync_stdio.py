@@ -201,3 +201,22 @@ def test_relay_stdio_exits_when_stdin_closes_without_a_request(tmp_path: Path) -
     assert proc.returncode == 0, err
     assert (tmp_path / "B").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "B" / "repo").stat().st_mode & 0o777 == 0o700
+
+
+async def test_an_ssh_lingering_after_its_connection_is_ended_at_the_next_attempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ready = READY.decode().replace("\n", "\\n")
+    script = f"printf '{ready}'; exec sleep 600"  # ready, then deaf to EOF (a dead network)
+    monkeypatch.setenv("GOALTUI_SSH", f"bash -c {shlex.quote(script)} deaf-ssh")
+    async with SshTransport(parse_ssh_url("ssh://host/B"), grace=0.05) as transport:
+        first = await transport.connect()
+        first.close()  # what the WebSocket layer does when the connection ends
+        second = await transport.connect()
+        deadline = time.monotonic() + 30
+        while not gone(transport.pids[0]):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        assert not gone(transport.pids[1])  # the live connection's ssh is untouched
+        second.close()
+    assert all(gone(pid) for pid in transport.pids)

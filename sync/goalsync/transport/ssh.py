@@ -183,7 +183,7 @@ class _Drain:
         return self.text.decode(errors="replace")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Spawned:
     proc: asyncio.subprocess.Process
     sock: socket.socket
@@ -214,10 +214,12 @@ class SshTransport:
         self.ready_timeout = ready_timeout
         self.grace = grace
         self._spawned: list[_Spawned] = []
+        self._ending: dict[_Spawned, asyncio.Future[None]] = {}
         self.pids: list[int] = []  # every ssh spawned so far, running or not
 
     async def connect(self) -> socket.socket:
         """A socket connected to a fresh ``goaltui relay --stdio`` on the remote host."""
+        self._prune()
         ours, theirs = socket.socketpair()
         argv = self.target.argv(self.ssh, self.remote)
         try:
@@ -267,9 +269,23 @@ class SshTransport:
         if READY in seen and not seen.endswith(READY):
             raise SyncRefused(f"{self.url}: unexpected bytes after the remote relay's ready line")
         if READY not in seen:
-            await self._wait_exit(spawned, self.grace)
-            await spawned.stderr.task
+            if await self._wait_exit(spawned, self.grace):
+                await asyncio.wait({spawned.stderr.task}, timeout=self.grace)
             raise explain(self.url, spawned.proc.returncode, str(spawned.stderr))
+
+    def _prune(self) -> None:
+        """Forget the ssh processes that ended; end, in the background, those whose
+        connection is over (its socket closed by the WebSocket layer) but that linger, e.g.
+        on a dead network, so a long ``--watch`` does not pile them up."""
+        keep = []
+        for spawned in self._spawned:
+            if spawned.proc.returncode is not None and spawned.stderr.task.done():
+                self._ending.pop(spawned, None)
+                continue
+            if spawned.sock.fileno() == -1 and spawned not in self._ending:
+                self._ending[spawned] = asyncio.ensure_future(self._reap(spawned))
+            keep.append(spawned)
+        self._spawned = keep
 
     async def _wait_exit(self, spawned: _Spawned, timeout: float) -> bool:
         with contextlib.suppress(TimeoutError):
@@ -300,7 +316,8 @@ class SshTransport:
         """Reap every ssh spawned: wait for it to end, terminate or kill it if it does not."""
         spawned, self._spawned = self._spawned, []
         try:
-            await asyncio.gather(*(self._reap(s) for s in spawned))
+            await asyncio.gather(*(self._reap(s) for s in spawned), *self._ending.values())
+            self._ending.clear()
         finally:
             self._spawned = [s for s in spawned if s.proc.returncode is None]
 
