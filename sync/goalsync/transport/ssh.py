@@ -21,12 +21,12 @@ import os
 import shlex
 import socket
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-from goalsync.repo.client import SyncError, SyncRefused
+from goalsync.repo.client import SocketFactory, SyncError, SyncRefused
 
 from .stdio import READY
 
@@ -48,7 +48,6 @@ SSH_ENV = "GOALTUI_SSH"
 SSH_REMOTE_ENV = "GOALTUI_SSH_REMOTE"
 MAX_PREAMBLE = 64 * 1024  # what a login script may print before the relay's ready line
 STDERR_KEPT = 16 * 1024
-SocketFactory = Callable[[], Awaitable[socket.socket]]
 
 
 class SshUrlError(SyncRefused):
