@@ -1,6 +1,6 @@
 """Sync over SSH, the client side: ``ssh://[user@]host[:port][/remote/data/dir]``.
 
-Each connection attempt runs ``ssh [-p PORT] -- [user@]host goaltui relay --stdio``
+Each connection attempt runs ``ssh -T [-p PORT] -- [user@]host goaltui relay --stdio``
 with its stdin and stdout joined to one end of a ``socketpair``; the other end is the
 socket the WebSocket client speaks through. No local port is opened, so no other user
 of this machine can reach the connection, and SSH does the authentication.
