@@ -18,8 +18,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from goalsync.relay.server import Relay
+from goalsync.repo.client import SyncRefused
 from goalsync.storage import DocumentStore, MemoryChunkStore
-from goalsync.transport.ssh import SshTarget, SshTransport, parse_ssh_url
+from goalsync.transport.ssh import SshTarget, SshTransport, explain, parse_ssh_url
 from goalsync.transport.stdio import READY, OneTimeToken, inject_token
 from goaltui.paths import WorkspacePaths
 from goaltui.workspace import Workspace
@@ -220,3 +221,22 @@ async def test_an_ssh_lingering_after_its_connection_is_ended_at_the_next_attemp
         assert not gone(transport.pids[1])  # the live connection's ssh is untouched
         second.close()
     assert all(gone(pid) for pid in transport.pids)
+
+
+@pytest.mark.parametrize(
+    ("code", "stderr", "says", "retry"),
+    [
+        (255, "ssh: connect to host h port 22: Connection refused\n", "could not connect", True),
+        (255, "ssh: Could not resolve hostname h: Name or service not known\n", "connect", True),
+        (255, "u@h: Permission denied (publickey).\n", "could not log in", False),
+        (255, "Host key verification failed.\n", "could not log in", False),
+        (127, "bash: line 1: goaltui: command not found\n", "GOALTUI_SSH_REMOTE", False),
+        (2, "Usage: goaltui relay …\nError: No such option: --stdio\n", "too old", False),
+        (1, "Error: cannot use the data directory /x: Permission denied\n", "failed", False),
+    ],
+)
+def test_ssh_failures_are_explained(code: int, stderr: str, says: str, retry: bool) -> None:
+    error = explain("ssh://h/B", code, stderr)
+    assert says in str(error) and str(error).startswith("ssh://h/B: ")
+    assert isinstance(error, SyncRefused) is not retry  # run() retries only the others
+    assert "\n" not in str(error)

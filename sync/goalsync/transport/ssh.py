@@ -155,7 +155,13 @@ def explain(url: str, returncode: int | None, stderr: str) -> SyncError:
             f"{url}: the remote host cannot run goaltui ({said}); install goaltui there, or set "
             f"${SSH_REMOTE_ENV} to its full path (e.g. ~/.local/bin/goaltui)"
         )
-    if "permission denied" in low or "host key verification failed" in low:
+    if "no such option: --stdio" in low:
+        return SyncRefused(
+            f"{url}: the remote goaltui is too old to sync over SSH (it has no 'relay --stdio');"
+            " upgrade goaltui on that host"
+        )
+    login = "permission denied" in low or "host key verification failed" in low
+    if returncode == 255 and login:  # 255: ssh itself failed, not the remote command
         return SyncRefused(
             f"{url}: SSH could not log in ({said}); check the user, your key (ssh-add -l) and "
             "known_hosts by running plain 'ssh' to that host"
