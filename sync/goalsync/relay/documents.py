@@ -41,6 +41,16 @@ IGNORED = Leave("(ignored)")  # sentinel: a well-formed message of an unknown ty
 UNAVAILABLE = "unavailable"  # outcome of a message: answer doc-unavailable
 
 
+@dataclasses.dataclass
+class _Applied:
+    """What applying a batch of messages to one document did, to store and answer."""
+
+    doc: DocSync | None = None
+    replies: dict[str, Conn] = dataclasses.field(default_factory=dict)
+    unavailable: list[Conn] = dataclasses.field(default_factory=list)
+    changed: bool = False
+
+
 class DocumentRouter:
     """The open documents, who has each open, and the messages between them."""
 
@@ -125,25 +135,43 @@ class DocumentRouter:
         return bool(ownership.claim(conn.principal, doc.doc_id))
 
     def _on_sync(self, conn: Conn, msg: Sync | Request) -> None:
-        """Queue the message on its document; the document's worker takes it from there.
+        """Serve the message at once if its document is idle and loaded, else queue it
+        for the document's worker.
 
-        The connection's reader goes straight back to reading, so a document waiting
-        for its disk write never holds up another document's messages.
+        At once means: applied now, and answered now unless it brought changes, which a
+        worker then stores before answering. So an acknowledgement (most messages) costs
+        no task switch, and a document waiting for its disk write never holds up another
+        document's messages.
         """
         doc_id = msg.document_id
+        doc = self.docs.get(doc_id)
+        if doc_id not in self.workers and doc is not None and doc.heads:
+            try:
+                applied = self._apply_batch([(conn, msg)])
+                if not applied.changed:
+                    self._answer(doc_id, applied)
+                    return
+            except Exception:
+                log.exception("relay: failed to serve document %s", doc_id)
+                return
+            self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id, applied))
+            return
         self.queues.setdefault(doc_id, deque()).append((conn, msg))
         if doc_id not in self.workers:
             self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id))
 
-    async def _work(self, doc_id: str) -> None:
+    async def _work(self, doc_id: str, applied: _Applied | None = None) -> None:
         """Group commit: apply every queued message, store once, then answer and forward.
 
         Messages that arrive while the batch is being stored wait for the next batch, so
         nothing is answered or forwarded before it is durable, and a burst on a document
-        costs one write and one message per peer instead of one per change.
+        costs one write and one message per peer instead of one per change. ``applied``
+        is a message :meth:`_on_sync` applied already, to store and answer first.
         """
-        queue = self.queues[doc_id]
+        queue = self.queues.setdefault(doc_id, deque())
         try:
+            if applied is not None:
+                await self._store_and_answer(doc_id, applied)
             while queue:
                 batch = list(queue)
                 queue.clear()
@@ -161,29 +189,38 @@ class DocumentRouter:
     async def _batch(self, doc_id: str, batch: list[tuple[Conn, Sync | Request]]) -> None:
         if await self._first_push(doc_id, *batch[0]):
             batch = batch[1:]
-        replies: dict[str, Conn] = {}
-        unavailable: list[Conn] = []
-        changed = False
-        doc: DocSync | None = None
+        await self._store_and_answer(doc_id, self._apply_batch(batch))
+
+    def _apply_batch(self, batch: list[tuple[Conn, Sync | Request]]) -> _Applied:
+        applied = _Applied()
         for conn, msg in batch:
             if conn.key not in self.conns:
                 continue  # gone meanwhile
             outcome = self._apply(conn, msg)
             if outcome is None or isinstance(outcome, str):
                 if outcome == UNAVAILABLE:
-                    unavailable.append(conn)
+                    applied.unavailable.append(conn)
                 continue
-            doc, did_change = outcome
-            changed |= did_change
-            replies[conn.key] = conn
-        if changed and doc is not None:
-            await self._persist(doc)  # durable before anyone hears of it
-        for conn in unavailable:
+            applied.doc, did_change = outcome
+            applied.changed |= did_change
+            applied.replies[conn.key] = conn
+        return applied
+
+    async def _store_and_answer(self, doc_id: str, applied: _Applied) -> None:
+        if applied.changed and applied.doc is not None:
+            await self._persist(applied.doc)  # durable before anyone hears of it
+        self._answer(doc_id, applied)
+
+    def _answer(self, doc_id: str, applied: _Applied) -> None:
+        """Answer the senders of an applied batch, and forward what it changed."""
+        for conn in applied.unavailable:
             self._unavailable(conn, doc_id)
+        doc = applied.doc
         if doc is None:
             return
+        replies = applied.replies
         targets = list(replies.values())
-        if changed:
+        if applied.changed:
             targets += [c for c in self._others_of(set(replies), doc_id) if c.key not in replies]
         for conn in targets:
             self._sync_to(conn, doc_id, doc)
