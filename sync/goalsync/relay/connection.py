@@ -17,14 +17,17 @@ switch per frame in, an awaited context per frame out. So, once a peer has joine
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
 from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.protocol import Event, State
 
-__all__ = ["RelayConnection"]
+__all__ = ["RelayConnection", "close_connection"]
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +72,18 @@ class RelayConnection(ServerConnection):
             self.transport.abort()
             return False
         return True
+
+
+async def close_connection(ws: ServerConnection, code: int = 1000, reason: str = "") -> None:
+    """Close ``ws``, draining frames the peer already sent.
+
+    Without draining, a peer that sent many frames (a flood) fills the receive queue,
+    the connection stops reading, never sees the peer's close frame, and the close
+    takes the whole close timeout.
+    """
+    closing = asyncio.create_task(ws.close(code, reason))
+    with contextlib.suppress(ConnectionClosed, TimeoutError):
+        async with asyncio.timeout(ws.close_timeout or 10.0):
+            while True:
+                await ws.recv()
+    await closing

@@ -41,7 +41,7 @@ from goalsync.protocol.messages import (
 from goalsync.storage import DocumentStore, storage_id
 
 from .auth import AllowAll, Authorizer, Ownership, Principal
-from .connection import RelayConnection
+from .connection import RelayConnection, close_connection
 from .documents import IGNORED, DocumentRouter
 from .journal import Journal
 from .limits import RelayLimits, TokenBucket
@@ -79,21 +79,6 @@ class Conn:
         handler then finds the connection dropped and drains it."""
         if self.closing is None:
             self.closing = asyncio.ensure_future(self.ws.close(code, reason))
-
-
-async def close_connection(ws: ServerConnection, code: int = 1000, reason: str = "") -> None:
-    """Close ``ws``, draining frames the peer already sent.
-
-    Without draining, a peer that sent many frames (a flood) fills the receive queue,
-    the connection stops reading, never sees the peer's close frame, and the close
-    takes the whole close timeout.
-    """
-    closing = asyncio.create_task(ws.close(code, reason))
-    with contextlib.suppress(ConnectionClosed, TimeoutError):
-        async with asyncio.timeout(ws.close_timeout or 10.0):
-            while True:
-                await ws.recv()
-    await closing
 
 
 class Relay:
