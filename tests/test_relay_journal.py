@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 from automerge import core as am
+from websockets.asyncio.client import connect
 
 from goalsync.protocol.docid import new_document_id
-from goalsync.relay import TokenStore
+from goalsync.protocol.messages import Sync
+from goalsync.relay import Relay, TokenStore
 from goalsync.relay.journal import Journal, JournalInUse
 from goalsync.repo.client import sync_once
+from goalsync.repo.docsync import DocSync
 from goalsync.storage import DocumentStore, FileChunkStore, MemoryChunkStore
-from helpers.relay_peers import edit, keys, new_doc
+from helpers.relay_peers import RawPeer, edit, keys, new_doc
 from test_relay_process import RelayProcess
 
 
@@ -154,3 +157,48 @@ async def test_a_killed_relay_loses_no_acknowledged_change(tmp_path: Path) -> No
         assert keys(bob, doc_id) == ["edit0", "edit1", "edit2", "first"]
     finally:
         assert (await restarted.stop(signal.SIGTERM))[0] == 0
+
+
+async def _settle(peer: RawPeer, mine: DocSync) -> None:
+    """Exchange sync messages with the relay until it has everything ``mine`` has."""
+    for _ in range(10):
+        data = mine.generate(peer.server)
+        if data is not None:
+            await peer.send(Sync(peer.peer_id, peer.server, mine.doc_id, data))
+        elif mine.in_sync(peer.server):
+            return
+        reply = await peer.recv()
+        assert isinstance(reply, Sync)
+        mine.receive(peer.server, reply.data)
+    raise AssertionError("did not settle")
+
+
+def _put(doc: am.Document, **values: str) -> None:
+    with doc.transaction() as tx:
+        for key, value in values.items():
+            tx.put(am.ROOT, key, am.ScalarType.Str, value)
+
+
+async def test_a_rejected_message_does_not_skip_storing_a_change_before_it(
+    tmp_path: Path,
+) -> None:
+    store = _store(tmp_path)
+    doc_id = new_document_id()
+    local = DocumentStore(MemoryChunkStore())
+    local.append(doc_id, new_doc(a="1"), [], set())
+    mine = DocSync(doc_id, local)
+    async with Relay(store, journal_dir=tmp_path / "journal") as relay:
+        peer = RawPeer(await connect(relay.url), "p")
+        await peer.join()
+        await _settle(peer, mine)
+        _put(mine.doc, z="0")
+        await _settle(peer, mine)  # now in the journal, and the document loaded
+        _put(mine.doc, b="2")
+        first = mine.generate(peer.server)
+        _put(mine.doc, c="3")
+        second = mine.generate(peer.server)
+        assert first is not None and second is not None
+        for data in (first, second, b"\x42junk"):  # the last one is rejected
+            await peer.send(Sync("p", peer.server, doc_id, data))
+        await _settle(peer, mine)
+    assert sorted(store.load(doc_id).doc.keys(am.ROOT)) == ["a", "b", "c", "z"]

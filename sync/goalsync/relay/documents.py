@@ -304,11 +304,13 @@ class DocumentRouter:
             return UNAVAILABLE
         conn.docs.add(doc_id)
         self.doc_peers.setdefault(doc_id, set()).add(conn.key)
+        loaded = doc.doc
         try:
             result = doc.receive(conn.key, msg.data, persist=False)
         except RejectedMessage as exc:
             log.info("rejected a sync message from %s for %s: %s", conn.peer_id, doc_id, exc)
-            self._take_journaled(doc)  # in case it reloaded from the store
+            if doc.doc is not loaded:  # it failed half-way and reloaded from the store
+                self._take_journaled(doc)
             return None
         finally:
             if claimed and not doc.heads and self.relay.ownership is not None:
