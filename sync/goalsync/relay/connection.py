@@ -42,12 +42,14 @@ class RelayConnection(ServerConnection):
 
     def process_event(self, event: Event) -> None:
         handler = self.frame_handler
+        queued = getattr(self.recv_messages, "frames", None)  # None: unknown, keep order
         if (
             handler is not None
+            and queued is not None
             and isinstance(event, Frame)
             and event.opcode is Opcode.BINARY
             and event.fin
-            and not len(self.recv_messages.frames)
+            and not len(queued)
         ):
             handler(bytes(event.data))
             return
