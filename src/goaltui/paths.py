@@ -9,7 +9,13 @@ from pathlib import Path
 
 from goalsync.durable import private_dir
 
-__all__ = ["WorkspacePaths", "default_data_dir", "ensure_private_dir", "valid_workspace_name"]
+__all__ = [
+    "WorkspacePaths",
+    "choose_workspace",
+    "default_data_dir",
+    "ensure_private_dir",
+    "valid_workspace_name",
+]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -81,3 +87,11 @@ class WorkspacePaths:
         if not self.workspaces.is_dir():
             return []
         return sorted(p.parent.name for p in self.workspaces.glob("*/workspace.json"))
+
+
+def choose_workspace(data_dir: Path, name: str | None) -> str:
+    """The workspace a command acts on: ``name`` if given, else the only one, else ``main``."""
+    if name:
+        return name
+    names = WorkspacePaths(data_dir, "main").all_names()
+    return names[0] if len(names) == 1 else "main"

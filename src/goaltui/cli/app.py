@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from goaltui.errors import GoaltuiError
-from goaltui.paths import WorkspacePaths, default_data_dir
+from goaltui.paths import WorkspacePaths, choose_workspace, default_data_dir
 
 if TYPE_CHECKING:
     from goaltui.mirror.read import MirrorReader
@@ -40,12 +40,7 @@ class CliContext:
     @property
     def workspace_name(self) -> str:
         """``--workspace``, else the only workspace, else ``main``."""
-        if self._workspace:
-            return self._workspace
-        names = WorkspacePaths(self.data_dir, "main").all_names()
-        if len(names) == 1:
-            return names[0]
-        return "main"
+        return choose_workspace(self.data_dir, self._workspace)
 
     def paths(self, name: str | None = None) -> WorkspacePaths:
         return WorkspacePaths(self.data_dir, name or self.workspace_name)
@@ -186,7 +181,7 @@ def cli(ctx: click.Context, data_dir: Path | None, workspace: str | None) -> Non
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run the command line with click (``goaltui.cli.main`` tries the fast path first)."""
     try:
         cli(prog_name="goaltui")
     except KeyboardInterrupt:
