@@ -19,6 +19,7 @@ from typing import Any
 
 from benchmarks.common import Benchmark, Context, Row, Unavailable, log
 from benchmarks.sync_servers import OfficialServer, RelayProcess, ServerProcess, cpu_seconds
+from benchmarks.wire import WireCount, counted
 
 __all__ = ["BENCHMARKS"]
 
@@ -66,18 +67,25 @@ class PushResult:
 
 
 def _push_once(ws: Any, server: ServerProcess) -> PushResult:
-    from goaltui.workspace.sync import sync_once
-
     server_cpu = cpu_seconds(server.pid)
     cpu = time.process_time()
     start = time.perf_counter()
-    summary, _ = asyncio.run(sync_once(ws, server.url, server.token, timeout=WAIT))
+    summary, nbytes = asyncio.run(_counted_sync(ws, server))
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu
     server_cpu = cpu_seconds(server.pid) - server_cpu
     if summary.synced != [ws.doc_id]:
         raise Unavailable(f"the push to {server.name} did not complete: {summary}")
-    return PushResult(elapsed, summary.bytes_in + summary.bytes_out, cpu, server_cpu)
+    return PushResult(elapsed, nbytes, cpu, server_cpu)
+
+
+async def _counted_sync(ws: Any, server: ServerProcess) -> tuple[Any, int]:
+    """``sync_once`` through a byte-counting proxy: its summary and the bytes on the wire."""
+    from goaltui.workspace.sync import sync_once
+
+    async with counted(server.url) as (url, wire):
+        summary, _ = await sync_once(ws, url, server.token, timeout=WAIT)
+    return summary, wire.total
 
 
 def run_push(ctx: Context, size: int) -> list[Row]:
@@ -134,8 +142,13 @@ class LivePeer:
     task: asyncio.Task[None] | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
+    wire: WireCount | None = None
+
     @classmethod
-    def connect(cls, ws: Any, server: ServerProcess) -> LivePeer:
+    def connect(
+        cls, ws: Any, server: ServerProcess, url: str = "", wire: WireCount | None = None
+    ) -> LivePeer:
+        """Connect ``ws`` to ``server`` (through ``url``, a counting proxy, if given)."""
         from goalsync.repo.client import SyncClient
         from goalsync.repo.docsync import DocSync
 
@@ -149,19 +162,22 @@ class LivePeer:
             peer.arrived.set()
 
         client = SyncClient(
-            server.url,
+            url or server.url,
             ws._store,
             [],
             token=server.token,
             docs={ws.doc_id: engine},
             on_change=remote_changed,
         )
-        peer = cls(ws, client, engine)
+        peer = cls(ws, client, engine, wire=wire)
         peer.task = asyncio.ensure_future(client.run(peer.stop))
         return peer
 
     @property
     def wire_bytes(self) -> int:
+        """Bytes on the wire both ways (through the proxy; else the messages' own sizes)."""
+        if self.wire is not None:
+            return self.wire.total
         return int(self.client.summary.bytes_in + self.client.summary.bytes_out)
 
     def heads(self) -> set[bytes]:
@@ -237,7 +253,6 @@ async def _restart(
 ) -> tuple[float, float, int]:
     """A is offline; B makes ``EDITS`` edits; A opens its workspace, then syncs once."""
     from goaltui.workspace import Workspace
-    from goaltui.workspace.sync import sync_once
 
     await b.synced()
     await b.edit_and_push(goals, EDITS, serial)
@@ -248,11 +263,11 @@ async def _restart(
     loaded = time.perf_counter() - start
     try:
         start = time.perf_counter()
-        summary, _ = await sync_once(ws, server.url, server.token, timeout=WAIT)
+        _, nbytes = await _counted_sync(ws, server)
         elapsed = time.perf_counter() - start
     finally:
         ws.close()
-    return loaded, elapsed, summary.bytes_in + summary.bytes_out
+    return loaded, elapsed, nbytes
 
 
 async def _live(ctx: Context, size: int, kind: str) -> dict[str, list[float]]:
@@ -273,10 +288,15 @@ async def _live(ctx: Context, size: int, kind: str) -> dict[str, list[float]]:
                 for run in range(runs):
                     out["lat"].append(await _latency(a, b, goals, run))
                 for run in range(ctx.repeat):
-                    elapsed, nbytes = await _catch_up(a, b, goals, 1000 + run * EDITS)
+                    elapsed, _ = await _catch_up(a, b, goals, 1000 + run * EDITS)
                     out["live"].append(elapsed)
-                    out["live_b"].append(nbytes)
-                await a.close()
+                await a.close()  # A again, through a proxy that counts its bytes on the wire
+                async with counted(server.url) as (url, wire):
+                    a = LivePeer.connect(ws_a, server, url, wire)
+                    for run in range(ctx.repeat):
+                        _, nbytes = await _catch_up(a, b, goals, 2000 + run * EDITS)
+                        out["live_b"].append(nbytes)
+                    await a.close()
                 ws_a.close()
                 for run in range(ctx.repeat):
                     loaded, elapsed, nbytes = await _restart(
