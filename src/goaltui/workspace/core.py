@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from automerge import core as am
 
@@ -39,12 +39,13 @@ from goaltui.workspace.codec import (
     write_fields,
 )
 from goaltui.workspace.config import WorkspaceConfig
-from goaltui.workspace.conflicts import Conflict, ConflictLog, find_conflicts
 from goaltui.workspace.editing import RecordEditing
 from goaltui.workspace.history import HistoryEntry, read_history, write_history
 from goaltui.workspace.ids import new_id
-from goaltui.workspace.incoming import touched_by_changes
 from goaltui.workspace.undo import UndoStack
+
+if TYPE_CHECKING:  # merges only: imported when one happens (start-up is on the clock)
+    from goaltui.workspace.conflicts import Conflict
 
 __all__ = ["Workspace", "WorkspaceChange"]
 
@@ -335,6 +336,9 @@ class Workspace(RecordEditing):
 
     def absorb(self, before: list[bytes], *, origin: str) -> WorkspaceChange:
         """After changes arrived from elsewhere: mirror them and tell subscribers."""
+        from goaltui.workspace.conflicts import ConflictLog, find_conflicts
+        from goaltui.workspace.incoming import touched_by_changes
+
         heads = self._doc.get_heads()
         touched = touched_by_changes(self._doc, before)  # O(changes); None: it cannot tell
         if touched is None:
@@ -367,10 +371,14 @@ class Workspace(RecordEditing):
 
     def conflicts(self) -> list[Conflict]:
         """Unsettled concurrent writes found by merges (local list, oldest first)."""
+        from goaltui.workspace.conflicts import ConflictLog
+
         return list(ConflictLog.load(self.paths.conflicts).items)
 
     def resolve_conflict(self, conflict_id: str, value: Any) -> Conflict:
         """Settle a conflict by writing ``value`` (one of the competing ones, or new)."""
+        from goaltui.workspace.conflicts import ConflictLog
+
         log = ConflictLog.load(self.paths.conflicts)
         matches = log.find(conflict_id)
         if len(matches) != 1:
@@ -433,6 +441,8 @@ class Workspace(RecordEditing):
         changes, or from an Automerge diff when they cannot tell); a mirror without
         heads, or one the diff cannot map, is rebuilt.
         """
+        from goaltui.workspace.incoming import touched_by_changes
+
         touched = None
         if mirrored:
             touched = touched_by_changes(self._doc, mirrored)
