@@ -15,7 +15,13 @@ from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.screens.alignment import AlignmentScreen
 from goaltui.tui.widgets.key_bar import KeyBar
 from goaltui.tui.widgets.title_bar import TitleBar
-from test_tui_support import demo, demo_template, mirror_rows, wait_until  # noqa: F401
+from test_tui_support import (  # noqa: F401  (fixtures)
+    demo,
+    demo_template,
+    form_shown,
+    mirror_rows,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow  # each test starts the app on a copy of the demo (1–4 s)
 
@@ -141,3 +147,30 @@ async def test_rows_drawn_again_after_an_edit_and_a_theme_change(demo: Any) -> N
         light = goals.render_line(1)
         assert light.text == dark.text
         assert [s.style for s in light] != [s.style for s in dark]
+
+
+async def test_closed_forms_do_not_stay_alive(demo: Any) -> None:
+    """Textual keeps a closed form's TextArea (a theme watcher); the app lets go of it."""
+    import gc
+
+    from textual.widgets import TextArea
+
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await _started(pilot)
+        await pilot.pause(0.2)  # after the first frame: the app listens for screen changes
+        for _ in range(3):
+            await pilot.press("e")
+            await wait_until(pilot, lambda: form_shown(app), "form")
+            assert app.screen.query(TextArea)  # the goal form has a description
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is screen, "form closed")
+
+        def closed_text_areas() -> list[TextArea]:
+            gc.collect()
+            return [o for o in gc.get_objects() if isinstance(o, TextArea) and not o.is_attached]
+
+        await wait_until(pilot, lambda: not closed_text_areas(), "closed forms collected")
+        await pilot.press("ctrl+t")  # the theme still reaches live widgets
+        await wait_until(pilot, lambda: app.theme == "textual-light", "light theme")

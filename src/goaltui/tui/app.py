@@ -21,11 +21,12 @@ from textual.screen import Screen
 from goaltui.errors import GoaltuiError
 from goaltui.paths import WorkspacePaths
 from goaltui.tui.backend import Backend, Change
-from goaltui.tui.dialogs.help import HelpScreen, KeyHelp
 from goaltui.tui.messages import GoalOpened, WorkspaceChanged
 from goaltui.tui.screens.base import WorkspaceScreen
+from goaltui.tui.textual_leaks import forget_closed, freeze_startup, unfreeze
 
 if TYPE_CHECKING:
+    from goaltui.tui.dialogs.help import KeyHelp
     from goaltui.tui.screens.goal_detail import GoalDetailScreen
 
 __all__ = ["SCREENS", "GoalApp", "create_app", "run_app"]
@@ -47,7 +48,12 @@ BUILT = (*SCREENS, CONFLICTS)
 LIGHT, DARK = "textual-light", "textual-dark"
 POLL_SECONDS = 0.5
 ENGINE_DELAY = 0.05  # seconds after the first frame
-WARM_MODULES = ("goaltui.tui.dialogs.record_form", "goaltui.tui.dialogs.pick_record")
+FORGET_DELAY = 0.25  # seconds after a screen change (a closed dialog is unmounted by then)
+WARM_MODULES = (
+    "goaltui.tui.dialogs.record_form",
+    "goaltui.tui.dialogs.pick_record",
+    "goaltui.tui.dialogs.help",
+)
 
 
 def _terminal_gone() -> bool:
@@ -114,6 +120,12 @@ class GoalApp(App[None]):
         if self.backend is not None:
             self.backend.start_engine()
         self._warm_imports()
+        freeze_startup()
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        # What a closed dialog left in Textual's caches, once it has been taken apart.
+        self.set_timer(FORGET_DELAY, partial(forget_closed, self))
 
     @work(thread=True, exit_on_error=False, group="warm-imports")
     def _warm_imports(self) -> None:
@@ -141,6 +153,7 @@ class GoalApp(App[None]):
         return make
 
     async def on_unmount(self) -> None:
+        unfreeze()
         if self.backend is not None:
             await self.backend.close()
 
@@ -213,6 +226,8 @@ class GoalApp(App[None]):
 
     def action_help(self) -> None:
         title = getattr(self.screen, "TITLE_TEXT", "") or self.screen.__class__.__name__
+        from goaltui.tui.dialogs.help import HelpScreen  # not needed for the first frame
+
         self.push_screen(HelpScreen(title, self.screen_keys()))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
