@@ -18,10 +18,7 @@ from itertools import chain
 from pathlib import Path
 
 from goaltui.errors import StorageProblem
-from goaltui.mirror.bulk import bulk_load
-from goaltui.mirror.rollup import recompute
 from goaltui.mirror.rows import ROWS
-from goaltui.mirror.split import SideLoad, can_split, remove_stale_side_files, split_load
 from goaltui.mirror.tables import (
     MIRROR_SCHEMA_VERSION,
     TABLES,
@@ -119,6 +116,8 @@ class Mirror:
         conn.execute("PRAGMA synchronous = OFF")
         try:
             with _gc_paused(), _transaction(conn):
+                from goaltui.mirror.bulk import bulk_load
+
                 bulk_load(conn, records)
                 self._finish(state, heads)
         finally:
@@ -139,6 +138,8 @@ class Mirror:
         With ``split`` (big workspaces) and where forking is safe, a child process
         shares the work (``goaltui.mirror.split``): about 1.5× faster on two cores.
         """
+        from goaltui.mirror.split import SideLoad, can_split, remove_stale_side_files, split_load
+
         if not (split and can_split()):
             self.rebuild(
                 chain.from_iterable(read() for read in readers.values()), state, heads=heads
@@ -203,6 +204,8 @@ class Mirror:
                     (record.id, record.collection),
                 )
                 _note_affected(conn, record.collection, record.id, kpis, goals)
+            from goaltui.mirror.rollup import recompute  # the model's roll-up: on first use
+
             recompute(conn, kpis, goals, structural=structural)
             self._finish(state, heads)
 
