@@ -21,11 +21,32 @@ from goaltui.model.progress import goal_progress
 from goaltui.model.records import Record
 from goaltui.model.rollup import latest_checkins_and_values
 
-__all__ = ["derived_columns", "recompute"]
+__all__ = [
+    "CheckinFacts",
+    "checkin_facts",
+    "derived_columns",
+    "derived_from_facts",
+    "recompute",
+]
 
 _UPDATE_KPI = (
     "UPDATE kpis SET progress = ?, current = ?, current_at = ?, last_checkin_at = ? WHERE id = ?"
 )
+
+
+CheckinFacts = dict[str, tuple[Any, Any, Any]]
+"""KPI id → (current value, its check-in's ``at``, the latest check-in's ``at``)."""
+
+
+def checkin_facts(checkins: Iterable[Record]) -> CheckinFacts:
+    """What the derived columns need from the check-ins, per KPI (plain values, picklable)."""
+    latest, with_value = latest_checkins_and_values(checkins)
+    facts: CheckinFacts = {}
+    for kpi_id in latest.keys() | with_value.keys():
+        valued = with_value.get(kpi_id)
+        current = None if valued is None else float(valued.data["value"])
+        facts[kpi_id] = (current, _at(valued), _at(latest.get(kpi_id)))
+    return facts
 
 
 def derived_columns(
@@ -36,18 +57,17 @@ def derived_columns(
     Computed by the model's :func:`compute_progress` over all records, so that a rebuild
     writes each row once, derived columns included.
     """
-    latest, with_value = latest_checkins_and_values(checkins)
-    current = {k: float(c.data["value"]) for k, c in with_value.items()}  # = current_values()
+    return derived_from_facts(goals, kpis, checkin_facts(checkins))
+
+
+def derived_from_facts(
+    goals: Sequence[Record], kpis: Sequence[Record], facts: CheckinFacts
+) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    """:func:`derived_columns` from the check-ins' facts instead of the check-ins."""
+    current = {k: value for k, (value, _, _) in facts.items() if value is not None}
     progress = compute_progress(goals, kpis, (), values=current)
-    kpi_columns: dict[str, tuple[Any, ...]] = {}
-    for kpi in kpis:
-        kpi_id = kpi.id
-        kpi_columns[kpi_id] = (
-            progress.get(kpi_id),
-            current.get(kpi_id),
-            _at(with_value.get(kpi_id)),
-            _at(latest.get(kpi_id)),
-        )
+    none = (None, None, None)
+    kpi_columns = {kpi.id: (progress.get(kpi.id), *facts.get(kpi.id, none)) for kpi in kpis}
     goal_columns = {goal.id: (progress.get(goal.id),) for goal in goals}
     return goal_columns, kpi_columns
 
