@@ -1,11 +1,18 @@
-"""``goaltui.cli.fast``: a JSON listing answered without click says exactly what click says."""
+"""``goaltui.cli.fast``: answered without click, exactly as click answers; the TUI without click."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import json
+import os
+import select
+import struct
 import subprocess
 import sys
+import termios
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from goaltui.cli import cli
-from goaltui.cli.fast import run_fast
+from goaltui.cli.fast import _parse_globals, run_fast
 from goaltui.demo import build_demo
 from goaltui.model.schema import COLLECTIONS
 from goaltui.paths import WorkspacePaths
@@ -127,3 +134,70 @@ def test_the_command_does_not_import_click(demo_dir: Path) -> None:
     assert len(json.loads(done.stdout)) == len(
         json.loads(_fast(["--data-dir", str(demo_dir), "list", "goals", "--json"]) or "[]")
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], {}),
+        (["-w", "demo"], {"workspace": "demo"}),
+        (["--data-dir=/d", "--workspace", "w"], {"data_dir": "/d", "workspace": "w"}),
+        (["--help"], None),
+        (["--version"], None),
+        (["list"], None),
+        (["-w"], None),
+    ],
+)
+def test_a_command_line_of_global_options_only(argv: list[str], expected: object) -> None:
+    assert _parse_globals(argv) == expected
+
+
+def test_no_workspace_yet_is_left_to_click(tmp_path: Path) -> None:
+    """A first run creates the demo: that is click's (and says so on stderr)."""
+    assert run_fast(["--data-dir", str(tmp_path)]) is False
+    assert not (tmp_path / "workspaces").exists()
+
+
+def test_the_tui_opens_without_click(demo_dir: Path, tmp_path: Path) -> None:
+    """``goaltui -w demo`` in a real terminal: the tree is drawn, q quits, click never loaded."""
+    report = tmp_path / "modules"
+    code = (
+        "import sys\n"
+        "report = sys.argv[2]\n"
+        "sys.argv = ['goaltui', '--data-dir', sys.argv[1], '-w', 'demo']\n"
+        "from goaltui.cli import main\n"
+        "main()\n"
+        "open(report, 'w').write(str('click' in sys.modules))\n"
+    )
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(demo_dir), str(report)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
+    os.close(slave)
+    try:
+        seen = b""
+        deadline = time.monotonic() + 30
+        while b"sorted by" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                seen += os.read(master, 65536)
+        assert b"sorted by" in seen, seen[-500:]
+        os.write(master, b"q")
+        after = b""
+        while proc.poll() is None and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                with contextlib.suppress(OSError):
+                    after += os.read(master, 65536)
+        assert proc.wait(timeout=10) == 0, after[-800:]
+        assert report.read_text() == "False"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)

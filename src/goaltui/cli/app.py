@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from goaltui.errors import GoaltuiError
+from goaltui.cli.failures import failure_message
 from goaltui.paths import WorkspacePaths, choose_workspace, default_data_dir
 
 if TYPE_CHECKING:
@@ -128,25 +127,13 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except GoaltuiError as exc:
-            raise click.ClickException(str(exc)) from None
-        except ValueError as exc:  # ValidationError and friends
-            raise click.ClickException(str(exc)) from None
-        except OSError as exc:
-            raise click.ClickException(
-                f"{exc.strerror or exc} ({exc.filename or 'file'}): check the disk and the "
-                "permissions of the data directory"
-            ) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
-            if os.environ.get("GOALTUI_DEBUG"):
+            message = failure_message(exc)
+            if message is None:
                 raise
-            raise click.ClickException(
-                f"internal error ({type(exc).__name__}: {exc}). Every change goaltui reported "
-                "as done is on disk. Please report this, with the output of the same command "
-                "run with GOALTUI_DEBUG=1."
-            ) from None
+            raise click.ClickException(message) from None
 
 
 @click.group(

@@ -1,11 +1,15 @@
-"""``goaltui list KIND --json`` answered before click is imported.
+"""Command lines answered before click is imported.
 
-It is the command scripts run most, and importing click costs about a third of its
-run time. When the command line is exactly such a listing (global ``--data-dir`` and
-``--workspace``; ``--json`` with ``--all``, ``--limit N``, ``--sort FIELD``; no
-filters) and the mirror is current, it is answered here from the mirror. Anything
-else, any doubt or any error returns None and click runs the command as usual, with
-its help and error messages: the answer is only ever the same one, sooner.
+Importing click costs about a third of a short command's run time, and a good part of
+the TUI's start-up. Two command lines skip it:
+
+- ``goaltui list KIND --json`` (global ``--data-dir`` and ``--workspace``; with
+  ``--all``, ``--limit N``, ``--sort FIELD``; no filters), answered from the mirror
+  when it is current: the command scripts run most;
+- ``goaltui`` with global options only, on a workspace that exists: the TUI.
+
+Anything else, any doubt or any error returns False and click runs the command as
+usual, with its help and error messages: the answer is only ever the same one, sooner.
 ``tests/test_cli_fast.py`` runs the same command lines both ways and compares.
 """
 
@@ -29,10 +33,14 @@ _LIST_FLAG = {"--json": "as_json", "--all": "include_archived"}
 
 
 def run_fast(argv: list[str], out: TextIO | None = None) -> bool:
-    """Answer ``argv`` (without the program name) if it is a plain JSON listing.
+    """Answer ``argv`` (without the program name) if it is a plain JSON listing, or open
+    the TUI if it names no command and the workspace exists.
 
     Returns True if it was answered (output written), False to let click run it.
     """
+    globals_only = _parse_globals(argv)
+    if globals_only is not None:
+        return _open_tui(globals_only)
     parsed = _parse(argv)
     if parsed is None:
         return False
@@ -46,6 +54,50 @@ def run_fast(argv: list[str], out: TextIO | None = None) -> bool:
     stream.write(text + "\n")
     stream.flush()
     return True
+
+
+def _parse_globals(argv: list[str]) -> dict[str, Any] | None:
+    """The options of a command line of global options only (no command), or None."""
+    options: dict[str, Any] = {}
+    args = list(argv)
+    while args:
+        if not _take(args, _GLOBAL_VALUE, {}, options):
+            return None
+    return options
+
+
+def _open_tui(options: dict[str, Any]) -> bool:
+    """Run the TUI on an existing workspace; False (click decides) for anything else."""
+    paths = _workspace_paths(options)
+    if paths is None or not paths.exists():
+        return False  # the demo for a first run, or the error, come from click
+    from goaltui.cli.failures import failure_message
+    from goaltui.tui.app import run_app
+
+    try:
+        run_app(paths)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        message = failure_message(exc)
+        if message is None:
+            raise
+        print(f"Error: {message}", file=sys.stderr)
+        sys.exit(1)
+    return True
+
+
+def _workspace_paths(options: dict[str, Any]) -> Any:
+    """The workspace the options name, as click would choose it; None if unsure."""
+    from goaltui.paths import WorkspacePaths, choose_workspace, default_data_dir
+
+    data_dir_text = options.get("data_dir", os.environ.get("GOALTUI_DATA_DIR"))
+    if data_dir_text == "":
+        return None  # click's reading of an empty value is its own
+    data_dir = Path(data_dir_text) if data_dir_text is not None else default_data_dir()
+    if data_dir.exists() and not data_dir.is_dir():
+        return None
+    return WorkspacePaths(data_dir, choose_workspace(data_dir, options.get("workspace")))
 
 
 def _parse(argv: list[str]) -> dict[str, Any] | None:
@@ -85,7 +137,6 @@ def _take(
 
 def _list_json(options: dict[str, Any]) -> str | None:
     from goaltui.model.schema import COLLECTIONS
-    from goaltui.paths import WorkspacePaths, choose_workspace, default_data_dir
 
     kind = options["kind"]
     coll = COLLECTIONS.get(kind)
@@ -103,13 +154,9 @@ def _list_json(options: dict[str, Any]) -> str | None:
         if not limit.isdigit() or int(limit) < 1:
             return None
         limit = int(limit)
-    data_dir_text = options.get("data_dir", os.environ.get("GOALTUI_DATA_DIR"))
-    if data_dir_text == "":
-        return None  # click's reading of an empty value is its own
-    data_dir = Path(data_dir_text) if data_dir_text is not None else default_data_dir()
-    if data_dir.exists() and not data_dir.is_dir():
+    paths = _workspace_paths(options)
+    if paths is None:
         return None
-    paths = WorkspacePaths(data_dir, choose_workspace(data_dir, options.get("workspace")))
     reader = _current_reader(paths)
     if reader is None:
         return None
