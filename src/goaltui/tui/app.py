@@ -117,6 +117,8 @@ class GoalApp(App[None]):
         self.call_after_refresh(self.set_timer, ENGINE_DELAY, self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        if not self.is_running:  # quit (or a test ended) before the timer fired
+            return
         if self.backend is not None:
             self.backend.start_engine()
         self._warm_imports()
