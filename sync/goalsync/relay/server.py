@@ -42,6 +42,7 @@ from goalsync.storage import DocumentStore, storage_id
 
 from .auth import AllowAll, Authorizer, Ownership, Principal
 from .connection import RelayConnection, close_connection
+from .deflate import large_message_deflate
 from .documents import IGNORED, DocumentRouter
 from .journal import Journal
 from .limits import RelayLimits, TokenBucket
@@ -144,10 +145,10 @@ class Relay:
             max_size=self.limits.max_frame,
             process_request=self._process_request,
             ssl=self.ssl,
-            # permessage-deflate when the peer offers it (goaltui and JS clients do): a
-            # sync message of ten edits goes from 2.8 KB to 1.5 KB. max_size bounds the
-            # inflated size, so a small frame cannot inflate without limit.
-            compression="deflate",
+            # permessage-deflate when the peer offers it, for messages of 1 KB or more
+            # (deflate.py). max_size bounds the inflated size.
+            compression=None,
+            extensions=[large_message_deflate()],
             create_connection=RelayConnection,
             backlog=LISTEN_BACKLOG,
             ping_interval=self.limits.ping_interval,
