@@ -17,6 +17,7 @@ a crash, a kill) only means the parent reads those collections itself.
 from __future__ import annotations
 
 import contextlib
+import gc
 import marshal
 import os
 import sqlite3
@@ -81,6 +82,7 @@ class SideLoad:
             ok = False
             try:
                 os.close(read_end)
+                gc.disable()  # as the parent's rebuild: no collections of the records it makes
                 _load_side(path, readers, collections, write_end)
                 ok = True
             finally:
