@@ -112,6 +112,23 @@ class DocumentRouter:
                 )
         return doc
 
+    def take_stored_changes(self, doc_id: str) -> bool:
+        """Take in chunks other processes stored for an open ``doc_id``, and send its peers
+        what they lack. True if the document changed.
+
+        Used where the relay shares its store with a running goaltui (``relay --stdio``).
+        """
+        doc = self.docs.get(doc_id)
+        if doc is None or doc_id in self.workers:
+            return False  # not open, or a batch is being served (it sends what is new)
+        if not doc.refresh():
+            return False
+        for key in sorted(self.doc_peers.get(doc_id, ())):
+            conn = self.conns.get(key)
+            if conn is not None and self._may_access(conn, doc_id):
+                self._sync_to(conn, doc_id, doc)
+        return True
+
     def _may_access(self, conn: Conn, doc_id: str) -> bool:
         return self.relay.authorizer.may_access(conn.principal, doc_id)
 

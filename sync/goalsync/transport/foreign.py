@@ -47,17 +47,7 @@ def _stamp(relay: Relay, doc_id: str) -> tuple[int | None, ...]:
 def refresh_and_forward(relay: Relay, doc_id: str) -> bool:
     """Take in chunks other processes stored for ``doc_id``; if there were any, send the
     document's peers what they lack. True if the document changed."""
-    router = relay.router
-    doc = router.docs.get(doc_id)
-    if doc is None or doc_id in router.workers:
-        return False  # not open, or a batch is being served (it sends what is new)
-    if not doc.refresh():
-        return False
-    for key in sorted(router.doc_peers.get(doc_id, ())):
-        conn = router.conns.get(key)
-        if conn is not None and router._may_access(conn, doc_id):
-            router._sync_to(conn, doc_id, doc)
-    return True
+    return relay.router.take_stored_changes(doc_id)
 
 
 async def forward_foreign_edits(relay: Relay) -> None:
