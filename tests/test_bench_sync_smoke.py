@@ -9,21 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.bench_tables import tables_of
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "benchmarks" / "run.py"
 JS_READY = (ROOT / "sync" / "js" / "node_modules" / "@automerge" / "automerge-repo").is_dir()
-
-
-def _tables(stdout: str) -> dict[str, list[list[str]]]:
-    """Benchmark title → its table's data rows (cells stripped)."""
-    tables: dict[str, list[list[str]]] = {}
-    current: list[list[str]] | None = None
-    for line in stdout.splitlines():
-        if line.startswith("### "):
-            current = tables.setdefault(line[4:].strip(), [])
-        elif current is not None and line.startswith("| ") and not line.startswith("| what"):
-            current.append([cell.strip() for cell in line.strip("|").split("|")])
-    return tables
 
 
 @pytest.mark.slow
@@ -40,7 +30,7 @@ def test_sync_benchmarks_quick_run(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    tables = _tables(proc.stdout)
+    tables = tables_of(proc.stdout)
     push = tables["sync: first replication"]
     assert [r[0] for r in push] == [
         "push to a fresh goaltui relay: wall time",

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers.bench_tables import tables_of
+
 ROOT = Path(__file__).resolve().parent.parent
 SQL = "sql goal_progress"
-SQL_MISSING = "No such command 'sql'"  # the CLI's sql command is being written (until then: xfail)
 RUN = ROOT / "benchmarks" / "run.py"
 
 # benchmark → the row labels its table must have
@@ -24,23 +25,6 @@ EXPECTED = {
     "mirror": ("apply: 1 goal edited", "apply: 1 check-in added", "rebuild from the document"),
     "bytes per record": ("document on disk (compacted)",),
 }
-
-
-def _xfail_if_sql_missing(tables: dict[str, list[list[str]]]) -> None:
-    if any(SQL_MISSING in cell for row in tables.get(SQL, []) for cell in row):
-        pytest.xfail("goaltui has no sql command yet")
-
-
-def _tables(stdout: str) -> dict[str, list[list[str]]]:
-    """Benchmark title → its table's data rows (cells stripped)."""
-    tables: dict[str, list[list[str]]] = {}
-    current: list[list[str]] | None = None
-    for line in stdout.splitlines():
-        if line.startswith("### "):
-            current = tables.setdefault(line[4:].strip(), [])
-        elif current is not None and line.startswith("| ") and not line.startswith("| what"):
-            current.append([cell.strip() for cell in line.strip("|").split("|")])
-    return tables
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +44,9 @@ def test_quick_run_exits_zero_and_prints_every_table(
     quick_run: subprocess.CompletedProcess[str],
 ) -> None:
     assert quick_run.returncode == 0, quick_run.stderr[-2000:]
-    tables = _tables(quick_run.stdout)
+    tables = tables_of(quick_run.stdout)
     assert set(EXPECTED) <= set(tables), quick_run.stdout
-    for name, labels in sorted(EXPECTED.items(), key=lambda item: item[0] == SQL):
-        if name == SQL:
-            _xfail_if_sql_missing(tables)
+    for name, labels in EXPECTED.items():
         assert [row[1] for row in tables[name]] == ["200"] * len(tables[name])
         assert {row[0] for row in tables[name]} >= set(labels), (name, tables[name])
 
@@ -72,14 +54,12 @@ def test_quick_run_exits_zero_and_prints_every_table(
 def test_rows_are_measured_except_taskwarrior_when_missing(
     quick_run: subprocess.CompletedProcess[str],
 ) -> None:
-    tables = _tables(quick_run.stdout)
+    tables = tables_of(quick_run.stdout)
     measured = re.compile(r"^\d[\d,.]* (µs|ms|s|B)$")
     for name in ("cold open", "durable edit", "mirror", "bytes per record"):
         for row in tables[name]:
             assert measured.match(row[2]), (name, row)
     for name in ("list goals --json", SQL):
-        if name == SQL:
-            _xfail_if_sql_missing(tables)
         (row,) = tables[name]
         assert measured.match(row[2]), (name, row)
         if shutil.which("task"):

@@ -21,15 +21,11 @@ from test_tui_support import (  # noqa: F401  (fixtures)
     mirror_rows,
     reopen_records,
     screen_text,
+    started,
     wait_until,
 )
 
 pytestmark = pytest.mark.slow  # each test starts the app on a copy of the demo (1–4 s)
-
-
-async def _started(pilot: Any) -> None:
-    app = pilot.app
-    await wait_until(pilot, lambda: app.ready and isinstance(app.screen, AlignmentScreen), "start")
 
 
 async def _type(pilot: Any, text: str) -> None:
@@ -40,7 +36,7 @@ async def test_add_goal_through_the_form(demo: Any) -> None:
     paths, ids = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         await pilot.press("a")
         form = await wait_until(pilot, lambda: form_shown(app), "form")
         await _type(pilot, "Open a second plant")
@@ -60,7 +56,7 @@ async def test_form_shows_each_problem_next_to_its_field(demo: Any) -> None:
     before = len(reopen_records(paths, "goals"))
     app = create_app(paths, engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         await pilot.press("a")
         form = await wait_until(pilot, lambda: form_shown(app), "form")
         form.query_one("#field-due", Input).value = "someday"
@@ -79,7 +75,7 @@ async def test_edit_a_goal_then_undo(demo: Any) -> None:
     original = mirror_rows(paths, "goals", id=goal_id)[0]["title"]
     app = create_app(paths, engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         screen = app.screen
         screen.goals.cursor = screen.model.index_of(goal_id)
         await pilot.press("e")
@@ -107,7 +103,7 @@ async def test_move_a_goal_under_another_parent(demo: Any) -> None:
     goal_id, new_parent = ids["goal.sustainable"], ids["goal.launch"]
     app = create_app(paths, engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         screen = app.screen
         screen.goals.cursor = screen.model.index_of(goal_id)
         await pilot.press("m")
@@ -137,7 +133,7 @@ async def test_check_in_flow_saves_and_moves_on(demo: Any) -> None:
         ws.set_me(kpi["owner"])
     app = create_app(paths, engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         await pilot.press("6")
         screen = await wait_until(
             pilot, lambda: isinstance(app.screen, CheckinScreen) and app.screen, "checkin"
@@ -165,7 +161,7 @@ async def test_check_in_from_goal_detail_and_decide(demo: Any) -> None:
     goal_id = ids["goal.sustainable"]
     app = create_app(paths, engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         screen = app.screen
         screen.goals.cursor = screen.model.index_of(goal_id)
         await pilot.press("enter")
@@ -194,7 +190,7 @@ async def test_markup_in_user_text_is_shown_literally(demo: Any) -> None:
         goal_id = ws.add_goal(title, description="[link=http://x]click[/link] [/]")
     app = create_app(paths, engine=False)
     async with app.run_test(size=(160, 40)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         screen = app.screen
         screen.goals.cursor = screen.model.index_of(goal_id)
         await wait_until(pilot, lambda: title in screen_text(app), "title shown literally")
@@ -211,7 +207,7 @@ async def test_edit_by_another_process_appears_without_restart(demo: Any) -> Non
     paths, ids = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         with Workspace.open(paths) as other:  # a second writer on the same directory
             other.add_goal("Written by another process", level="strategic")
             other.edit(ids["goal.sustainable"], {"title": "Renamed elsewhere"})
@@ -228,7 +224,7 @@ async def test_status_line_shows_the_selected_goals_warnings_from_the_start(demo
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(160, 30)) as pilot:
-        await _started(pilot)
+        await started(pilot)
         screen = app.screen
         first = screen.model.rows[0]  # selected at start, before any key
         expected = batch_warnings(screen.reader, [first.goal], {first.id: first.child_count})

@@ -62,6 +62,15 @@ async def wait_until(pilot: Any, condition: Callable[[], Any], what: str, tries:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def started(pilot: Any) -> Any:
+    """Wait until the app is ready on its alignment tree; returns that screen."""
+    from goaltui.tui.screens.alignment import AlignmentScreen
+
+    app = pilot.app
+    await wait_until(pilot, lambda: app.ready and isinstance(app.screen, AlignmentScreen), "start")
+    return app.screen
+
+
 def screen_text(app: Any) -> str:
     """What the terminal shows right now, as plain text lines."""
     return "\n".join(s.text.rstrip() for s in app.screen._compositor.render_strips())

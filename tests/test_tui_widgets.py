@@ -12,7 +12,6 @@ from textual.command import CommandPalette
 from goaltui.tui.app import create_app
 from goaltui.tui.dialogs.help import HelpScreen
 from goaltui.tui.dialogs.record_form import RecordForm
-from goaltui.tui.screens.alignment import AlignmentScreen
 from goaltui.tui.widgets.key_bar import KeyBar
 from goaltui.tui.widgets.title_bar import TitleBar
 from test_tui_support import (  # noqa: F401  (fixtures)
@@ -20,23 +19,18 @@ from test_tui_support import (  # noqa: F401  (fixtures)
     demo_template,
     form_shown,
     mirror_rows,
+    started,
     wait_until,
 )
 
 pytestmark = pytest.mark.slow  # each test starts the app on a copy of the demo (1–4 s)
 
 
-async def _started(pilot: Any) -> AlignmentScreen:
-    app = pilot.app
-    await wait_until(pilot, lambda: app.ready and isinstance(app.screen, AlignmentScreen), "start")
-    return app.screen  # type: ignore[no-any-return]
-
-
 async def test_key_bar_shows_the_screens_keys_and_a_click_presses_one(demo: Any) -> None:
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(160, 30)) as pilot:
-        screen = await _started(pilot)
+        screen = await started(pilot)
         bar = screen.query_one(KeyBar)
         text = str(bar.render())
         for shown in ("/ Filter", "a Add goal", "? Help", "q Quit", "^p palette"):
@@ -51,7 +45,7 @@ async def test_title_bar_shows_app_and_screen_titles_and_opens_the_palette(demo:
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _started(pilot)
+        screen = await started(pilot)
         bar = screen.query_one(TitleBar)
         await wait_until(pilot, lambda: "2 Alignment" in str(bar.render()), "sub-title shown")
         line = str(bar.render())
@@ -67,7 +61,7 @@ async def test_status_line_follows_the_cursor_in_the_same_step(demo: Any) -> Non
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        screen = await _started(pilot)
+        screen = await started(pilot)
         goals = screen.goals
         assert len(screen.model.rows) > 2
         target = screen.model.rows[2].goal["title"]
@@ -80,7 +74,7 @@ async def test_a_change_reaches_the_list_while_a_form_is_still_saving(demo: Any)
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        screen = await _started(pilot)
+        screen = await started(pilot)
         row = screen.goals.current
         assert row is not None
         goal_id, seen_under_form = row.id, []
@@ -113,7 +107,7 @@ async def test_filter_box_appears_on_slash_filters_and_escape_clears(demo: Any) 
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        screen = await _started(pilot)
+        screen = await started(pilot)
         assert not screen.query("#filter")  # not in the first frame
         everything = len(screen.model.rows)
         word = str(screen.model.rows[-1].goal["title"]).split()[0]
@@ -133,7 +127,7 @@ async def test_rows_drawn_again_after_an_edit_and_a_theme_change(demo: Any) -> N
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        screen = await _started(pilot)
+        screen = await started(pilot)
         goals = screen.goals
         row = screen.model.rows[1]
         before = goals.render_line(1)
@@ -158,7 +152,7 @@ async def test_closed_forms_do_not_stay_alive(demo: Any) -> None:
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        screen = await _started(pilot)
+        screen = await started(pilot)
         await pilot.pause(0.2)  # after the first frame: the app listens for screen changes
         for _ in range(3):
             await pilot.press("e")

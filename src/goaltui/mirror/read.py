@@ -111,24 +111,22 @@ class MirrorReader:
         """Whether the file has this code's layout (else it needs ``Mirror.open``)."""
         return bool(self._version == MIRROR_SCHEMA_VERSION and self._ddl == DDL_FINGERPRINT)
 
-    def _meta(self, key: str) -> str | None:
+    def _meta(self, key: str) -> Any:
+        """A ``mirror_meta`` value; None if absent or unreadable (an empty or foreign file)."""
         try:
             row = self._conn.execute(
                 "SELECT value FROM mirror_meta WHERE key = ?", (key,)
             ).fetchone()
-        except sqlite3.OperationalError:  # no such table: an empty or foreign file
+        except sqlite3.Error:
             return None
-        return None if row is None else str(row[0])
+        return None if row is None else row[0]
 
     def state(self) -> str | None:
         """The state string of the last write; None if never written or of another layout."""
         if not self.current_layout:
             return None
-        try:
-            row = self._conn.execute("SELECT value FROM mirror_meta WHERE key = 'state'").fetchone()
-        except sqlite3.Error:
-            return None
-        return None if row is None else str(row[0])
+        value = self._meta("state")
+        return None if value is None else str(value)
 
     def heads(self) -> list[bytes] | None:
         """The document heads the mirror reflects, as stored by its writer; None if unknown.
@@ -138,11 +136,8 @@ class MirrorReader:
         """
         if not self.current_layout:
             return None
-        try:
-            row = self._conn.execute("SELECT value FROM mirror_meta WHERE key = 'heads'").fetchone()
-        except sqlite3.Error:
-            return None
-        return None if row is None else parse_heads(row[0])
+        value = self._meta("heads")
+        return None if value is None else parse_heads(value)
 
     def list_records(
         self,

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 
-from goalsync.repo.client import SyncClient, SyncSummary
+from goalsync.repo.client import SocketFactory, SyncClient, SyncSummary
 from goalsync.repo.docsync import DocSync
 from goalsync.storage import DocumentStore, FileChunkStore
 from goalsync.transport.ssh import ssh_transport
@@ -70,6 +70,27 @@ def _engine(ws: Workspace) -> DocSync:
     return DocSync.adopt(ws.doc_id, ws._store, ws._doc, ws._known)
 
 
+def _client(
+    ws: Workspace,
+    engine: DocSync,
+    url: str,
+    token: str | None,
+    connect_socket: SocketFactory | None,
+    *,
+    on_change: Callable[[str, object], None] | None = None,
+) -> SyncClient:
+    """A client syncing the open workspace's own document (no second load)."""
+    return SyncClient(
+        url,
+        ws._store,
+        [],
+        token=token,
+        docs={ws.doc_id: engine},
+        on_change=on_change,
+        connect_socket=connect_socket,
+    )
+
+
 def _settle(ws: Workspace, engine: DocSync, before: list[bytes]) -> WorkspaceChange | None:
     """After the engine applied remote changes: mirror them, find conflicts."""
     if engine.doc is not ws._doc:  # the engine reloaded after a failed apply
@@ -92,14 +113,7 @@ async def sync_once(
     before = ws._doc.get_heads()
     try:
         async with ssh_transport(url) as connect_socket:  # None unless url is ssh://
-            client = SyncClient(
-                url,
-                ws._store,
-                [],
-                token=token,
-                docs={ws.doc_id: engine},
-                connect_socket=connect_socket,
-            )
+            client = _client(ws, engine, url, token, connect_socket)
             summary = await client.sync_once(timeout=timeout)
     except SyncError as exc:
         raise SyncFailed(str(exc)) from None
@@ -139,15 +153,7 @@ async def watch(
         connect_socket = await transport.__aenter__()
     except SyncRefused as exc:
         raise SyncFailed(str(exc)) from None
-    client = SyncClient(
-        url,
-        ws._store,
-        [],
-        token=token,
-        docs={ws.doc_id: engine},
-        on_change=remote_changed,
-        connect_socket=connect_socket,
-    )
+    client = _client(ws, engine, url, token, connect_socket, on_change=remote_changed)
     client.status.subscribe(
         lambda state, detail: report(f"{state.value}{': ' + detail if detail else ''}")
     )
