@@ -22,6 +22,10 @@
 //   dropped_clients                        clients whose connection closed during the run
 //   loadgen_cpu_s, loadgen_lag_p99_ms      to tell when this process itself was the limit
 //
+// With --trace FILE, every delivery is also written to FILE as a line of JSON
+// [seconds since the load phase began, document, latency from the frame in ms], to see
+// when and where the slow deliveries happened.
+//
 // Reuses the pinned packages of sync/js (cd sync/js && npm ci). Exits 2 if setup fails.
 import fs from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -34,11 +38,11 @@ const { WebSocketClientAdapter } = await import(
 );
 
 function options(argv) {
-  const opts = { clients: 4, docs: 2, rate: 1, seconds: 5, drain: 15, setup: 60, pid: 0, workers: 2 };
+  const opts = { clients: 4, docs: 2, rate: 1, seconds: 5, drain: 15, setup: 60, pid: 0, workers: 2, trace: "" };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (!(key in opts) && key !== "url") throw new Error(`unknown option ${argv[i]}`);
-    opts[key] = key === "url" ? argv[i + 1] : Number(argv[i + 1]);
+    opts[key] = key === "url" || key === "trace" ? argv[i + 1] : Number(argv[i + 1]);
   }
   if (!opts.url) throw new Error("--url is required");
   return opts;
@@ -125,7 +129,10 @@ function watch(client, members, stats) {
       for (let s = seen + 1; s <= seq; s++) {
         stats.delivered += 1;
         stats.latency.push(now - other.editAt[s]);
-        if (other.frameAt[s] !== undefined) stats.frameLatency.push(now - other.frameAt[s]);
+        if (other.frameAt[s] !== undefined) {
+          stats.frameLatency.push(now - other.frameAt[s]);
+          stats.trace?.push([(now - stats.began) / 1000, client.index % stats.docs, now - other.frameAt[s]]);
+        }
       }
       if (seq > seen) client.seen.set(other.key, seq);
     }
@@ -206,14 +213,17 @@ async function worker({ opts, docs }) {
     framesIn: 0,
     framesOut: 0,
     editErrors: 0,
+    docs: opts.docs,
+    began: 0,
+    trace: opts.trace ? [] : null,
   };
   const { clients, groups } = await setUp(opts, docs, stats);
   parentPort.postMessage({ ready: true });
   await new Promise((resolve) => parentPort.once("message", resolve));
   const lag = monitorEventLoopDelay({ resolution: 10 });
-  const own0 = process.cpuUsage();
   lag.enable();
   stats.running = true;
+  stats.began = performance.now();
   await load(opts, clients, stats);
   const expected = () =>
     groups.reduce((sum, g) => sum + g.reduce((s, c) => s + c.seq, 0) * (g.length - 1), 0);
@@ -221,7 +231,6 @@ async function worker({ opts, docs }) {
   while (stats.delivered < expected() && Date.now() < drainUntil) await sleep(20);
   stats.running = false;
   lag.disable();
-  const own = process.cpuUsage(own0);
   parentPort.postMessage({
     edits: clients.reduce((s, c) => s + c.seq, 0),
     expected: expected(),
@@ -232,8 +241,8 @@ async function worker({ opts, docs }) {
     framesIn: stats.framesIn,
     framesOut: stats.framesOut,
     editErrors: stats.editErrors,
-    cpu: (own.user + own.system) / 1e6,
     lag: lag.percentile(99) / 1e6,
+    trace: stats.trace,
   });
   for (const c of clients) c.repo.shutdown?.();
 }
@@ -263,9 +272,11 @@ async function main() {
   const rss = [];
   const sampler = setInterval(() => opts.pid && rss.push(rssBytes(opts.pid)), 500);
   const cpu0 = opts.pid ? cpuSeconds(opts.pid) : 0;
+  const own0 = process.cpuUsage(); // the whole process: every worker thread
   for (const w of workers) w.postMessage("go");
   const parts = await Promise.all(workers.map((w) => w.next()));
   const cpu = opts.pid ? cpuSeconds(opts.pid) - cpu0 : null;
+  const own = process.cpuUsage(own0);
   if (opts.pid) rss.push(rssBytes(opts.pid));
   clearInterval(sampler);
   const sum = (key) => parts.reduce((s, p) => s + p[key], 0);
@@ -289,9 +300,13 @@ async function main() {
     frames_to_server: sum("framesOut"),
     frames_from_server: sum("framesIn"),
     edit_errors: sum("editErrors"),
-    loadgen_cpu_s: sum("cpu"),
+    loadgen_cpu_s: (own.user + own.system) / 1e6,
     loadgen_lag_p99_ms: Math.max(...parts.map((p) => p.lag)),
   };
+  if (opts.trace) {
+    const lines = parts.flatMap((p) => p.trace ?? []).sort((a, b) => a[0] - b[0]);
+    fs.writeFileSync(opts.trace, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  }
   console.log(JSON.stringify(result));
   await Promise.all(workers.map((w) => w.terminate()));
 }

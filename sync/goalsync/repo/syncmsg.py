@@ -34,6 +34,8 @@ class SyncMessageInfo:
     heads: tuple[bytes, ...]
     change_chunks: int
     carries_document: bool
+    needs: int = 0  # how many changes the sender asks for
+    changes: tuple[bytes, ...] = ()  # the change entries, as sent (checked, not decoded)
 
 
 class _Cursor:
@@ -109,20 +111,23 @@ def inspect_sync_message(data: bytes) -> SyncMessageInfo:
     cur = _Cursor(bytes(data))
     cur.pos = 1
     heads = cur.hashes("heads")
-    cur.skip_hashes("need")
+    needs = cur.uleb("need count")
+    cur.skip(needs * HASH, "need")
     for _ in range(cur.uleb("have count")):
         cur.skip_hashes("have lastSync")
         cur.skip(cur.uleb("bloom length"), "bloom filter")
     carries_document = False
     count = cur.uleb("change count")
+    changes = []
     for index in range(count):
         chunk = cur.take(cur.uleb("change length"), "changes")
         carries_document |= _check_chunk(chunk, index) == CHUNK_DOCUMENT
+        changes.append(chunk)
     if cur.pos < len(cur.data):
         cur.skip(cur.uleb("trailer length"), "trailer")
         if cur.pos != len(cur.data):
             raise RejectedMessage("sync message has trailing bytes after its trailer")
-    return SyncMessageInfo(heads, count, carries_document)
+    return SyncMessageInfo(heads, count, carries_document, needs, tuple(changes))
 
 
 def carries_changes(data: bytes) -> bool:
