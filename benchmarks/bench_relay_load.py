@@ -26,12 +26,14 @@ DRAIN = 15  # seconds allowed after the load phase for the last deliveries
 
 @dataclass(frozen=True)
 class LoadConfig:
-    """C clients on D documents, each making R edits per second for T seconds."""
+    """C clients on D documents, each making R edits per second for T seconds (after an
+    unmeasured warm-up of the same load, see benchmarks/README.md)."""
 
     clients: int
     docs: int
     rate: float
     seconds: int
+    warmup: int = 5
 
     @property
     def label(self) -> str:
@@ -39,11 +41,12 @@ class LoadConfig:
 
     def argv(self) -> list[str]:
         return ["--clients", str(self.clients), "--docs", str(self.docs),
-                "--rate", str(self.rate), "--seconds", str(self.seconds)]  # fmt: skip
+                "--rate", str(self.rate), "--seconds", str(self.seconds),
+                "--warmup", str(self.warmup)]  # fmt: skip
 
 
 CONFIGS = [LoadConfig(120, 30, 1, 60), LoadConfig(50, 10, 5, 60), LoadConfig(200, 50, 1, 20)]
-QUICK_CONFIGS = [LoadConfig(6, 2, 2, 3)]
+QUICK_CONFIGS = [LoadConfig(6, 2, 2, 3, warmup=1)]
 _done: set[int] = set()  # contexts that already ran it
 
 
@@ -53,7 +56,7 @@ def run_load(server: ServerProcess, config: LoadConfig) -> dict[str, Any]:
         raise Unavailable("node is not installed")
     argv = ["node", str(LOADGEN), "--url", server.client_url, "--pid", str(server.pid)]
     argv += [*config.argv(), "--drain", str(DRAIN)]
-    timeout = config.seconds + DRAIN + 180
+    timeout = config.seconds + config.warmup + DRAIN + 180
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -81,7 +84,7 @@ def _summary(r: dict[str, Any]) -> str:
     lag = r["loadgen_lag_p99_ms"]
     return (f"{r['delivered']}/{r['expected']} delivered, {r['missing']} missing, "
             f"{r['dropped_clients']} dropped, {r['edit_errors']} edits refused by the client; "
-            f"loadgen lag p99 {lag:.0f} ms")  # fmt: skip
+            f"loadgen lag p99 {lag:.0f} ms, CPU {r['loadgen_cpu_s']:.1f} s")  # fmt: skip
 
 
 def _rows(size: int, config: LoadConfig, ours: dict[str, Any], theirs: Any) -> list[Row]:

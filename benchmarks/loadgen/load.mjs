@@ -1,11 +1,16 @@
 // Load generator for an automerge-repo sync server: stock JS automerge-repo 2.x clients.
 //
 //   node load.mjs --url ws://127.0.0.1:3030/?token=T --clients 120 --docs 30 --rate 1 \
-//                 --seconds 60 [--pid SERVER_PID] [--drain 15] [--setup 60] [--workers 2]
+//                 --seconds 60 [--pid SERVER_PID] [--drain 15] [--setup 60] [--workers 2] \
+//                 [--warmup 5] [--trace FILE]
 //
 // Opens C clients (one Repo and one WebSocket each; --workers threads, default 2, each
 // holding every client of its share of the documents, so latencies use one clock) on D documents
-// (client i works on document i % D; client d creates document d). During the load
+// (client i works on document i % D; client d creates document d). A warm-up of
+// --warmup seconds (default 5) runs the same load unmeasured and waits until every
+// warm-up edit has arrived: the JS engine compiles its hot paths (JavaScript and the
+// Automerge WebAssembly) during the first seconds, which makes every client slow then,
+// whatever the server. During the load
 // phase every client changes its own key of its document R times per second. Each
 // change must reach every other client of that document: a receiver that sees a
 // client's counter go from s to s+3 has received edits s+1..s+3 (a document's
@@ -38,7 +43,7 @@ const { WebSocketClientAdapter } = await import(
 );
 
 function options(argv) {
-  const opts = { clients: 4, docs: 2, rate: 1, seconds: 5, drain: 15, setup: 60, pid: 0, workers: 2, trace: "" };
+  const opts = { clients: 4, docs: 2, rate: 1, seconds: 5, drain: 15, setup: 60, pid: 0, workers: 2, warmup: 5, trace: "" };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (!(key in opts) && key !== "url") throw new Error(`unknown option ${argv[i]}`);
@@ -79,6 +84,7 @@ class Client {
     this.index = index;
     this.key = `c${index}`;
     this.seq = 0;
+    this.base = 0; // edits before the measured phase (warm-up)
     this.editAt = [0]; // editAt[s]: when edit s was made
     this.frameAt = [0]; // frameAt[s]: first sync frame written after edit s
     this.seen = new Map(); // other client's key -> last seq seen
@@ -120,13 +126,16 @@ class Client {
 
 function watch(client, members, stats) {
   client.handle.on("change", ({ doc }) => {
-    if (!stats.running) return;
     const now = performance.now();
     for (const other of members) {
       if (other === client) continue;
       const seq = doc[other.key] ?? 0;
       const seen = client.seen.get(other.key) ?? 0;
-      for (let s = seen + 1; s <= seq; s++) {
+      if (!stats.running) {
+        if (seq > seen) client.seen.set(other.key, seq); // warm-up: not measured
+        continue;
+      }
+      for (let s = Math.max(seen, other.base) + 1; s <= seq; s++) {
         stats.delivered += 1;
         stats.latency.push(now - other.editAt[s]);
         if (other.frameAt[s] !== undefined) {
@@ -201,6 +210,15 @@ async function load(opts, clients, stats) {
   for (const t of timers) clearInterval(t);
 }
 
+async function warmUp(opts, clients, groups, stats) {
+  if (opts.warmup <= 0) return;
+  await load({ ...opts, seconds: opts.warmup }, clients, stats);
+  const caughtUp = () =>
+    groups.every((g) => g.every((c) => g.every((o) => o === c || (c.seen.get(o.key) ?? 0) >= o.seq)));
+  await until("the warm-up edits to arrive", Date.now() + opts.setup * 1000, caughtUp);
+  for (const c of clients) c.base = c.seq;
+}
+
 // -- one worker thread: the clients of its share of the documents -------------------
 
 async function worker({ opts, docs }) {
@@ -218,6 +236,7 @@ async function worker({ opts, docs }) {
     trace: opts.trace ? [] : null,
   };
   const { clients, groups } = await setUp(opts, docs, stats);
+  await warmUp(opts, clients, groups, stats);
   parentPort.postMessage({ ready: true });
   await new Promise((resolve) => parentPort.once("message", resolve));
   const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -226,13 +245,13 @@ async function worker({ opts, docs }) {
   stats.began = performance.now();
   await load(opts, clients, stats);
   const expected = () =>
-    groups.reduce((sum, g) => sum + g.reduce((s, c) => s + c.seq, 0) * (g.length - 1), 0);
+    groups.reduce((sum, g) => sum + g.reduce((s, c) => s + c.seq - c.base, 0) * (g.length - 1), 0);
   const drainUntil = Date.now() + opts.drain * 1000;
   while (stats.delivered < expected() && Date.now() < drainUntil) await sleep(20);
   stats.running = false;
   lag.disable();
   parentPort.postMessage({
-    edits: clients.reduce((s, c) => s + c.seq, 0),
+    edits: clients.reduce((s, c) => s + c.seq - c.base, 0),
     expected: expected(),
     delivered: stats.delivered,
     latency: stats.latency,
