@@ -202,3 +202,51 @@ async def test_a_rejected_message_does_not_skip_storing_a_change_before_it(
             await peer.send(Sync("p", peer.server, doc_id, data))
         await _settle(peer, mine)
     assert sorted(store.load(doc_id).doc.keys(am.ROOT)) == ["a", "b", "c", "z"]
+
+
+_FILLER = """
+import asyncio, os, resource, signal, sys
+from pathlib import Path
+from goalsync.relay.journal import Journal
+from goalsync.storage import DocumentStore, FileChunkStore
+
+async def main(root, doc_id):
+    journal = Journal(root / "journal", DocumentStore(FileChunkStore(root / "repo")))
+    journal.recover()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, hard))  # a disk that fills up
+    done = 0
+    for n in range(100):
+        try:
+            await journal.commit(doc_id, bytes([n]) * 1000)
+        except OSError as exc:
+            print(done, len(journal.pending(doc_id)), exc.strerror.replace(" ", "_"))
+            break
+        done += 1
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))  # space is freed
+    await journal.commit(doc_id, b"after" * 100)
+    print(done + 1)
+    sys.stdout.flush()
+    os._exit(9)  # no checkpoint, no close: the next start reads the journal
+
+asyncio.run(main(Path(sys.argv[1]), sys.argv[2]))
+"""
+
+
+def test_a_failed_write_is_reported_and_leaves_the_journal_whole(tmp_path: Path) -> None:
+    """When the disk refuses a round, its committers get the error and nothing of it
+    counts as stored; the part of it that was written is cut off, so what is
+    acknowledged later is still recovered after a crash (a real kernel error: a file
+    size limit, as on a full disk)."""
+    doc_id = new_document_id()
+    argv = [sys.executable, "-c", _FILLER, str(tmp_path), doc_id]
+    run = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
+    assert run.returncode == 9, run.stderr
+    acknowledged, pending, reason, total = run.stdout.split()
+    assert 0 < int(acknowledged) < 4  # 4,000 bytes hold three 1 KB records, not four
+    assert int(pending) == int(acknowledged)  # the refused round is not among them
+    assert "large" in reason  # "File too large"
+    moved = Journal(tmp_path / "journal", _store(tmp_path)).recover()
+    assert moved == int(total)  # every acknowledged change, none of the refused one
+    assert not list((tmp_path / "journal").glob("*.bad"))

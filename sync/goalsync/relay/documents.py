@@ -221,6 +221,8 @@ class DocumentRouter:
             applied.doc, did_change = outcome
             applied.changed |= did_change
             applied.replies[conn.key] = conn
+        if applied.doc is not None and applied.doc.unsaved:
+            applied.changed = True  # also what an earlier round failed to store (disk full)
         return applied
 
     async def _store_and_answer(self, doc_id: str, applied: _Applied) -> None:

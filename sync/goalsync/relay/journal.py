@@ -100,6 +100,7 @@ class Journal:
         self._moving: set[asyncio.Task[None]] = set()
         self._lock = -1
         self._timer: asyncio.TimerHandle | None = None
+        self._torn: OSError | None = None  # set when a failed write could not be cut off
 
     # -- start and stop ------------------------------------------------------------------
 
@@ -233,8 +234,15 @@ class Journal:
     async def _write_round(self, batch: list[tuple[str, bytes, asyncio.Future[None]]]) -> None:
         blob = b"".join(_record(doc_id, data) for doc_id, data, _ in batch)
         try:
-            await asyncio.to_thread(self._append, self._fd, blob)
+            if self._torn is not None:
+                raise self._torn
+            if self._moving:  # a checkpoint is fsyncing files: this one may wait on them
+                await asyncio.to_thread(self._append, self._fd, blob)
+            else:
+                self._append(self._fd, blob)  # see _append
         except Exception as exc:
+            if exc is not self._torn:
+                self._cut_back()
             for *_, future in batch:
                 if not future.done():
                     future.set_exception(exc)
@@ -246,8 +254,25 @@ class Journal:
             if not future.done():
                 future.set_result(None)
 
+    def _cut_back(self) -> None:
+        """Remove what a failed round wrote (e.g. half a record, the disk full): later
+        rounds must follow whole records, or recovery would stop at the torn one. If
+        even that fails, no later round is acknowledged (restarting recovers the file)."""
+        try:
+            os.ftruncate(self._fd, self._size)
+        except OSError as exc:
+            log.error("journal: could not cut back a failed write: %s", exc)
+            self._torn = OSError(
+                f"the relay's journal could not recover from a failed write ({exc}); "
+                "restart the relay"
+            )
+
     @staticmethod
     def _append(fd: int, blob: bytes) -> None:
+        """Write and ``fdatasync`` a round. On the event loop itself, unless a checkpoint
+        is fsyncing its files meanwhile: here an append and ``fdatasync`` take ~0.2 ms
+        (~0.09 ms of CPU), and handing them to a thread (``to_thread``) cost ~0.17 ms more
+        CPU than the work itself, per round."""
         view = memoryview(blob)
         while view:
             view = view[os.write(fd, view) :]

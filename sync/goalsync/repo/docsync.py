@@ -130,6 +130,11 @@ class DocSync:
         return tuple(self.doc.get_heads())
 
     @property
+    def unsaved(self) -> bool:
+        """True if the document holds changes not stored yet (see :meth:`mark_saved`)."""
+        return self.heads != self._saved
+
+    @property
     def peers(self) -> list[str]:
         """Peers we hold a sync state for."""
         return list(self._peers)
