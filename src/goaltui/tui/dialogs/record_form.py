@@ -225,6 +225,9 @@ class RecordForm(ModalScreen[Any]):
         except GoaltuiError as err:
             self.show_problems([], f"{err.title}: {err}")
             return
+        # Unfocused first: removing the focused field makes Textual walk the form's
+        # focus chain for another field to focus (one being removed too).
+        self.set_focus(None, scroll_visible=False)
         self.dismiss(result if result is not None else True)
 
     def action_cancel(self) -> None:
