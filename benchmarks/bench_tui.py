@@ -158,7 +158,7 @@ def _write_remote(
 
 def _form_shown(app: Any, form_class: type) -> Any:
     """The form on top once it is composed and mounted (else None)."""
-    form = app.screen
+    form: Any = app.screen
     if isinstance(form, form_class) and form.is_mounted and form.query("#cancel"):
         return form
     return None
