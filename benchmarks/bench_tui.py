@@ -156,9 +156,9 @@ def _write_remote(
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _form_shown(app: Any, form_class: type) -> Any:
+def _form_shown(app: Any, form_class: Any) -> Any:
     """The form on top once it is composed and mounted (else None)."""
-    form: Any = app.screen
+    form = app.screen
     if isinstance(form, form_class) and form.is_mounted and form.query("#cancel"):
         return form
     return None
