@@ -250,3 +250,31 @@ def test_a_failed_write_is_reported_and_leaves_the_journal_whole(tmp_path: Path)
     moved = Journal(tmp_path / "journal", _store(tmp_path)).recover()
     assert moved == int(total)  # every acknowledged change, none of the refused one
     assert not list((tmp_path / "journal").glob("*.bad"))
+
+
+async def test_a_document_stored_in_many_pieces_is_compacted_when_loaded(
+    tmp_path: Path,
+) -> None:
+    """Each checkpoint adds an incremental file per changed document, and a load reads
+    them all: a relay loading a document with COMPACT_AT of them writes one snapshot
+    instead, and serves the same content."""
+    from goalsync.relay.documents import COMPACT_AT
+
+    store = DocumentStore(FileChunkStore(tmp_path / "repo"))
+    doc_id = new_document_id()
+    doc = new_doc(first="1")
+    store.append(doc_id, doc, [], set())
+    for n in range(COMPACT_AT):
+        heads = doc.get_heads()
+        with doc.transaction() as tx:
+            tx.put(am.ROOT, f"k{n}", am.ScalarType.Str, str(n))
+        store.append(doc_id, doc, heads, set())
+    folder = tmp_path / "repo" / doc_id[:2] / doc_id[2:]
+    assert len(list((folder / "incremental").iterdir())) == COMPACT_AT + 1
+    async with Relay(store) as relay:
+        mine = DocumentStore(MemoryChunkStore())
+        assert (await sync_once(relay.url, mine, [doc_id])).synced == [doc_id]
+    assert keys(mine, doc_id) == sorted(["first", *(f"k{n}" for n in range(COMPACT_AT))])
+    assert not list((folder / "incremental").iterdir())
+    assert len(list((folder / "snapshot").iterdir())) == 1
+    assert keys(store, doc_id) == keys(mine, doc_id)

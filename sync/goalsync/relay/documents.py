@@ -38,6 +38,10 @@ __all__ = ["IGNORED", "DocumentRouter"]
 log = logging.getLogger(__name__)
 
 IGNORED = Leave("(ignored)")  # sentinel: a well-formed message of an unknown type
+COMPACT_AT = 64
+"""Incremental files of a document loaded from the store from which the relay replaces
+them by one snapshot: the journal adds one per checkpoint in which the document
+changed, and every load reads them all."""
 UNAVAILABLE = "unavailable"  # outcome of a message: answer doc-unavailable
 
 
@@ -103,6 +107,7 @@ class DocumentRouter:
         if doc is None:
             doc = self.docs[doc_id] = DocSync(doc_id, self.relay.store)
             self._take_journaled(doc)
+            self._compact(doc)
             pushed = self.unloaded.pop(doc_id, None)
             if pushed is not None and set(doc.heads) != set(pushed):
                 log.warning(
@@ -111,6 +116,15 @@ class DocumentRouter:
                     "; ".join(doc.problems) or "heads differ",
                 )
         return doc
+
+    def _compact(self, doc: DocSync) -> None:
+        """Fold a just-loaded document's many incremental files into one snapshot (it is
+        in memory already; its changes still in the journal are in the snapshot too)."""
+        try:
+            if doc.compact(COMPACT_AT):
+                log.info("document %s: its stored changes were compacted", doc.doc_id)
+        except OSError as exc:  # nothing is lost: the files it would replace remain
+            log.warning("document %s: could not compact its storage: %s", doc.doc_id, exc)
 
     def take_stored_changes(self, doc_id: str) -> bool:
         """Take in chunks other processes stored for an open ``doc_id``, and send its peers

@@ -16,6 +16,7 @@ from automerge import core as am
 from goalsync.amcore import is_panic
 from goalsync.protocol.docid import validate_document_id
 from goalsync.storage import DocumentStore, StorageKey
+from goalsync.storage.docstore import INCREMENTAL
 
 from .syncmsg import RejectedMessage, SyncMessageInfo, carries_changes, inspect_sync_message
 
@@ -177,6 +178,17 @@ class DocSync:
         self._saved = heads
         self._received = []
         return key
+
+    def compact(self, min_incrementals: int) -> bool:
+        """Replace the stored chunks by one snapshot if there are ``min_incrementals``
+        incremental ones or more (each is a file that every load reads); True if done."""
+        if sum(1 for key in self._known if key[1] == INCREMENTAL) < min_incrementals:
+            return False
+        self.persist()
+        self.store.compact(self.doc_id, self.doc, self._known)
+        self._saved = self.heads
+        self._received = []
+        return True
 
     def refresh(self) -> bool:
         """Take in chunks other processes stored; True if our heads changed."""
