@@ -199,3 +199,39 @@ async def test_a_closed_form_is_freed_without_waiting_for_pythons_collector(demo
             await wait_until(pilot, lambda: not closed_text_areas(), "closed form freed")
     finally:
         gc.enable()
+
+
+async def test_a_new_screen_is_styled_without_reparsing_and_painted_once_mounted(
+    demo: Any,
+) -> None:
+    """Switching to a screen built for the first time: the current theme, no CSS reparse,
+    and no paint held back once it is mounted (Textual's switch holds them 50 ms)."""
+    from goaltui.tui.screens.timeline import TimelineScreen
+
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await started(pilot)
+        await pilot.press("ctrl+t")  # light, before the timeline screen exists
+        await wait_until(pilot, lambda: app.theme == "textual-light", "light theme")
+        await pilot.pause()
+        light_bar = screen.query_one(KeyBar).styles.background
+        reparse = app.stylesheet.reparse
+        reparsed: list[int] = []
+
+        def counted() -> None:
+            reparsed.append(1)
+            reparse()
+
+        app.stylesheet.reparse = counted  # type: ignore[method-assign]
+        await app.action_show("timeline")
+        assert isinstance(app.screen, TimelineScreen)
+        assert app._batch_count == 0  # nothing holds the first paint of the new screen
+        assert len(reparsed) == 1  # its own sheet, read once (Textual: twice more)
+        await pilot.pause()
+        assert app.screen.query_one(KeyBar).styles.background == light_bar
+        await pilot.press("ctrl+t")  # a theme change still restyles every screen
+        await wait_until(pilot, lambda: app.theme == "textual-dark", "dark theme")
+        await wait_until(
+            pilot, lambda: app.screen.query_one(KeyBar).styles.background != light_bar, "restyled"
+        )

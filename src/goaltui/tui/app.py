@@ -98,6 +98,7 @@ class GoalApp(App[None]):
         self.workspace_screens: list[WorkspaceScreen] = []
         self.detail: GoalDetailScreen | None = None
         self.ready = False
+        self._switching = False
 
     async def on_mount(self) -> None:
         try:
@@ -110,11 +111,30 @@ class GoalApp(App[None]):
         for mode in BUILT:
             self.add_mode(mode, self._factory(mode))
         await asyncio.sleep(0.001)  # a breath for the loop (keys, timers) before the screen
-        await self.switch_mode("alignment")
+        await self._switch("alignment")
         self.set_interval(POLL_SECONDS, self._tick)
         self.ready = True
         # The engine child loads the whole document: start it once the first frame is out.
         self.call_after_refresh(self.set_timer, ENGINE_DELAY, self._after_first_frame)
+
+    async def _switch(self, mode: str) -> None:
+        """Show ``mode``'s screen, painted as soon as it is mounted.
+
+        Textual's ``switch_mode`` holds every paint for a fixed 50 ms (``delay_update``)
+        to hide a half-built screen: that was 50 ms of the first frame, and of each first
+        switch to a screen. Paints are held instead until the screen is mounted.
+        """
+        self._switching = True
+        try:
+            with self.batch_update():
+                await self.switch_mode(mode)
+        finally:
+            self._switching = False
+        self.screen.refresh()
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._switching:  # see _switch
+            super().delay_update(delay)
 
     def _after_first_frame(self) -> None:
         if not self.is_running:  # quit (or a test ended) before the timer fired
@@ -147,6 +167,7 @@ class GoalApp(App[None]):
         def make() -> Screen[None]:
             assert self.backend is not None
             screen = _screen_class(mode)(self.backend)
+            _styles_current(self, screen)
             if mode == "detail":
                 self.detail = cast("GoalDetailScreen", screen)
             self.workspace_screens.append(screen)
@@ -188,7 +209,7 @@ class GoalApp(App[None]):
         if mode not in BUILT:
             self.notify(f"No screen {mode!r}", severity="warning", markup=False)
             return
-        await self.switch_mode(mode)
+        await self._switch(mode)
         if mode == "detail" and self.detail is not None:
             if goal_id is not None:
                 self.detail.show_goal(goal_id)
@@ -251,6 +272,18 @@ class GoalApp(App[None]):
                     f"{binding.id} ({self.get_key_display(binding)})",
                     partial(self.run_action, binding.action, active.node),
                 )
+
+
+def _styles_current(app: App[None], screen: Screen[None]) -> None:
+    """Mark a new screen as styled with the app's current CSS.
+
+    Textual marks a new screen as behind and re-parses the whole stylesheet (every
+    sheet, every widget's default CSS) twice while switching to it, although its widgets
+    are styled from the current stylesheet as they mount: ~10 ms of the first frame
+    and of each screen's first showing. A sheet the screen brings is still read.
+    """
+    if hasattr(screen, "_css_update_count") and hasattr(app, "_css_update_count"):
+        screen._css_update_count = app._css_update_count
 
 
 def _screen_class(mode: str) -> type[WorkspaceScreen]:
