@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from textual import events, on
 from textual.screen import Screen
 
 from goaltui.errors import GoaltuiError
@@ -24,6 +25,7 @@ class WorkspaceScreen(Screen[None]):
         super().__init__()
         self.backend = backend
         self._stale = False
+        self._shown = False  # its first frame painted
 
     @property
     def reader(self) -> Any:
@@ -42,6 +44,20 @@ class WorkspaceScreen(Screen[None]):
             self.reload()
         else:
             self._stale = True
+
+    @on(events.ScreenResume)
+    def _styled_as_mounted(self, event: events.ScreenResume) -> None:
+        # Textual re-applies the whole stylesheet to every widget of a screen as it
+        # resumes, twice when it is first shown, although the widgets were styled as
+        # they mounted (~10 ms of the first frame). Later resumes are left as they are.
+        if not self._shown:
+            event.refresh_styles = False
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._first_frame_out)
+
+    def _first_frame_out(self) -> None:
+        self._shown = True
 
     def on_screen_resume(self) -> None:
         self.sub_title = self.TITLE_TEXT
