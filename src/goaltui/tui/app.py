@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path, PurePath
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from goaltui.errors import GoaltuiError
 from goaltui.paths import WorkspacePaths
@@ -48,7 +49,8 @@ BUILT = (*SCREENS, CONFLICTS)
 LIGHT, DARK = "textual-light", "textual-dark"
 POLL_SECONDS = 0.5
 ENGINE_DELAY = 0.05  # seconds after the first frame
-FORGET_DELAY = 0.25  # seconds after a screen change (a closed dialog is unmounted by then)
+REMOVAL_CHECK, REMOVAL_CHECKS = 0.02, 100  # a closed dialog is removed within 2 s
+SETTLE = 0.02  # seconds after a closed dialog was removed (its timers have stopped)
 WARM_MODULES = (
     "goaltui.tui.dialogs.record_form",
     "goaltui.tui.dialogs.pick_record",
@@ -99,6 +101,7 @@ class GoalApp(App[None]):
         self.detail: GoalDetailScreen | None = None
         self.ready = False
         self._switching = False
+        self._top: Screen[object] | None = None
 
     async def on_mount(self) -> None:
         try:
@@ -143,11 +146,30 @@ class GoalApp(App[None]):
             self.backend.start_engine()
         self._warm_imports()
         freeze_startup()
+        self._top = self.screen
         self.screen_change_signal.subscribe(self, self._screen_changed)
 
     def _screen_changed(self, screen: Screen[object]) -> None:
-        # What a closed dialog left in Textual's caches, once it has been taken apart.
-        self.set_timer(FORGET_DELAY, partial(forget_closed, self))
+        closed, self._top = self._top, screen
+        if isinstance(closed, ModalScreen) and closed not in self.screen_stack:
+            self._forget_when_removed(weakref.ref(closed), REMOVAL_CHECKS)
+
+    def _forget_when_removed(self, dialog: weakref.ref[Screen[object]], checks: int) -> None:
+        """Let go of a closed dialog once Textual has removed it, after the next frame."""
+        if not self.is_running:
+            return
+        closed = dialog()
+        if closed is not None and closed.is_attached and checks > 0:
+            self.set_timer(REMOVAL_CHECK, partial(self._forget_when_removed, dialog, checks - 1))
+            return
+        del closed
+        # Its timers' tasks end a moment later; and the collection pauses the loop, so
+        # it waits for the frame of the screen under the dialog.
+        self.set_timer(SETTLE, self._forget_after_refresh)
+
+    def _forget_after_refresh(self) -> None:
+        if self.is_running and self.screen_stack:
+            self.screen.call_after_refresh(forget_closed, self)
 
     @work(thread=True, exit_on_error=False, group="warm-imports")
     def _warm_imports(self) -> None:

@@ -19,7 +19,7 @@ queues, caches), so only a full collection frees them, and that collection pays 
 every form closed since the last one: after 30 edits, ~70 ms on a quiet machine (and
 190 ms on a busy one) in one go, whenever Python next decided to run it (the TUI
 benchmark's merge of remote changes). So each form is collected on its own, once it has
-been let go of, a quarter of a second after it closed.
+been let go of, once it is removed and the frame after it is out.
 """
 
 from __future__ import annotations
