@@ -217,14 +217,21 @@ def test_parent_loops_are_cut_and_healed(tmp_path: Path) -> None:
         "s1",
     )
     assert _progress(path) == {"A": 0.25, "B": 0.25, "C": 0.25}
+    reader = MirrorReader(path)
+    assert reader.loop_members() == []
     mirror.apply([r("goals", "A", title="A", parent="C")], [], "s2")  # A → C → B → A
     assert _progress(path) == {"A": None, "B": None, "C": 0.25}
+    assert reader.loop_members() == ["A", "B", "C"]  # the TUI shows them as roots
     mirror.apply([r("goals", "B", title="B")], [], "s3")  # B becomes the root: B → C → A
     assert _progress(path) == {"A": None, "B": 0.25, "C": 0.25}
+    assert reader.loop_members() == []
     mirror.apply([r("goals", "C", title="C", parent="A")], [], "s4")  # loop again: A ↔ C
     assert _progress(path) == {"A": None, "B": None, "C": 0.25}
+    assert reader.loop_members() == ["A", "C"]  # B hangs below the loop, not on it
     mirror.apply([r("goals", "A", title="A", archived=True)], [], "s5")  # archiving breaks it
     assert _progress(path) == {"B": None, "C": 0.25}
+    assert reader.loop_members() == []
+    reader.close()
     mirror.close()
 
 
@@ -290,6 +297,7 @@ def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
         out[table] = [
             tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows
         ]
+    out["loops"] = conn.execute("SELECT value FROM mirror_meta WHERE key = 'loops'").fetchall()
     conn.close()
     return out
 

@@ -241,3 +241,36 @@ async def test_status_line_shows_the_selected_goals_warnings_from_the_start(demo
         status = str(screen.query_one("#status-line").render())
         assert "no warnings" not in status
         assert f"⚠ {WARNING_MARKS[found[0].code]} {found[0].message}" in status
+
+
+async def test_goals_on_a_parent_loop_made_by_a_merge_show_as_roots(
+    demo: Any, tmp_path: Any
+) -> None:
+    """Two devices each hang one goal under the other (each valid alone); after the merge
+    the goals are on a loop, and the tree shows both as roots instead of losing them."""
+    import shutil
+
+    from goaltui.paths import WorkspacePaths
+
+    paths, _ = demo
+    with Workspace.open(paths) as ws:
+        first = ws.add_goal("Loop end one", level="strategic")
+        second = ws.add_goal("Loop end two", level="strategic")
+    other = WorkspacePaths(tmp_path / "laptop", paths.name)
+    shutil.copytree(paths.data_dir, other.data_dir)
+    with Workspace.open(paths) as ws:
+        ws.edit(first, {"parent": second})
+    with Workspace.open(other) as ws:
+        ws.edit(second, {"parent": first})
+    shutil.copytree(other.data_dir / "repo", paths.data_dir / "repo", dirs_exist_ok=True)
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await started(pilot)
+        rows = await wait_until(
+            pilot,
+            lambda: [r for r in screen.model.rows if r.id in (first, second)],
+            "the goals of the loop in the tree",
+        )
+        assert sorted((r.id, r.depth) for r in rows) == sorted([(first, 0), (second, 0)])
+        assert app.backend is not None
+        assert app.backend.reader.loop_members() == sorted([first, second])

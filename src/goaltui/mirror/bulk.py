@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from operator import attrgetter
 
-from goaltui.mirror.rollup import derived_columns
+from goaltui.mirror.rollup import derived_columns, store_loops
 from goaltui.mirror.rows import ROWS
 from goaltui.mirror.tables import TABLES, quote, table_indexes
 from goaltui.model.records import Record
@@ -31,9 +31,10 @@ def bulk_load(conn: sqlite3.Connection, records: Iterable[Record]) -> None:
     by_collection = _by_collection(records)
     goals = by_collection["goals"]
     kpis = by_collection["kpis"]
-    goal_extra, kpi_extra = derived_columns(goals, kpis, by_collection["checkins"])
+    goal_extra, kpi_extra, loops = derived_columns(goals, kpis, by_collection["checkins"])
     extras = {"goals": goal_extra, "kpis": kpi_extra}
     prepare(conn)
+    store_loops(conn, loops)
     for name, found in by_collection.items():
         insert_rows(conn, name, found, extras.get(name))
     create_indexes(conn)

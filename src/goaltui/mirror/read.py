@@ -139,6 +139,16 @@ class MirrorReader:
         value = self._meta("heads")
         return None if value is None else parse_heads(value)
 
+    def loop_members(self) -> list[str]:
+        """The live goals on a parent loop (possible only after a merge), sorted; the
+        roll-up and the tree count them as roots."""
+        value = self._meta("loops")  # rollup.LOOPS_KEY (not imported: keep readers light)
+        try:
+            found = json.loads(value) if value is not None else []
+        except ValueError:
+            return []
+        return sorted(str(g) for g in found) if isinstance(found, list) else []
+
     def list_records(
         self,
         collection: str,

@@ -10,6 +10,7 @@ each goal on a loop counts as a root). A property test checks both paths agree.
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -19,14 +20,16 @@ from goaltui.mirror.tables import TABLES, decode_value
 from goaltui.model.alignment import compute_progress, latest_checkins
 from goaltui.model.progress import goal_progress
 from goaltui.model.records import Record
-from goaltui.model.rollup import latest_checkins_and_values
+from goaltui.model.rollup import latest_checkins_and_values, progress_and_loops
 
 __all__ = [
+    "LOOPS_KEY",
     "CheckinFacts",
     "checkin_facts",
     "derived_columns",
     "derived_from_facts",
     "recompute",
+    "store_loops",
 ]
 
 _UPDATE_KPI = (
@@ -49,9 +52,38 @@ def checkin_facts(checkins: Iterable[Record]) -> CheckinFacts:
     return facts
 
 
+LOOPS_KEY = "loops"
+"""``mirror_meta`` key of the live goals on a parent loop (a JSON list; absent: none).
+
+Such a loop can only come from a merge (every edit is checked); the roll-up counts its
+goals as roots, and so does the TUI's tree, which reads this instead of walking every
+goal's ancestors."""
+
+Derived = tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]], set[str]]
+"""Goal and KPI derived columns by id, and the goals on a parent loop."""
+
+
+def store_loops(conn: sqlite3.Connection, loops: Iterable[str]) -> None:
+    """Record the goals on a parent loop (none: the key is removed)."""
+    members = sorted(loops)
+    if members:
+        conn.execute(
+            "INSERT OR REPLACE INTO mirror_meta (key, value) VALUES (?, ?)",
+            (LOOPS_KEY, json.dumps(members)),
+        )
+    else:
+        conn.execute("DELETE FROM mirror_meta WHERE key = ?", (LOOPS_KEY,))
+
+
+def stored_loops(conn: sqlite3.Connection) -> set[str]:
+    """The goals recorded as on a parent loop."""
+    row = conn.execute("SELECT value FROM mirror_meta WHERE key = ?", (LOOPS_KEY,)).fetchone()
+    return set(json.loads(row[0])) if row is not None else set()
+
+
 def derived_columns(
     goals: Sequence[Record], kpis: Sequence[Record], checkins: Sequence[Record]
-) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+) -> Derived:
     """Every goal's and KPI's derived columns (``tables.DERIVED`` order), by id.
 
     Computed by the model's :func:`compute_progress` over all records, so that a rebuild
@@ -62,14 +94,14 @@ def derived_columns(
 
 def derived_from_facts(
     goals: Sequence[Record], kpis: Sequence[Record], facts: CheckinFacts
-) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+) -> Derived:
     """:func:`derived_columns` from the check-ins' facts instead of the check-ins."""
     current = {k: value for k, (value, _, _) in facts.items() if value is not None}
-    progress = compute_progress(goals, kpis, (), values=current)
+    progress, loops = progress_and_loops(goals, kpis, (), values=current)
     none = (None, None, None)
     kpi_columns = {kpi.id: (progress.get(kpi.id), *facts.get(kpi.id, none)) for kpi in kpis}
     goal_columns = {goal.id: (progress.get(goal.id),) for goal in goals}
-    return goal_columns, kpi_columns
+    return goal_columns, kpi_columns, loops
 
 
 def recompute(
@@ -90,6 +122,8 @@ def recompute(
     for goal_id in dirty:
         tree.walk_up(goal_id)
     dirty |= tree.on_loop
+    if structural:
+        _update_loops(conn, tree)
     for goal_id in sorted(tree.nodes, key=lambda g: (-tree.depth(g), g)):
         if not structural and goal_id not in dirty:
             continue
@@ -97,6 +131,15 @@ def recompute(
             parent = tree.parent.get(goal_id)
             if parent is not None and goal_id not in tree.on_loop:
                 dirty.add(parent)
+
+
+def _update_loops(conn: sqlite3.Connection, tree: _Tree) -> None:
+    """Keep the recorded loop members true: the ones met while walking up from the
+    touched goals, and the earlier ones that are still on a loop."""
+    before = stored_loops(conn)
+    now = {g for g in before | tree.on_loop if tree.on_a_loop(g)}
+    if now != before:
+        store_loops(conn, now)
 
 
 def _refresh_kpi(conn: sqlite3.Connection, kpi_id: str) -> tuple[bool, str | None]:
@@ -177,6 +220,17 @@ class _Tree:
             path.append(node)
             self.nodes.add(node)
             node = parent
+
+    def on_a_loop(self, goal_id: str) -> bool:
+        """Whether following live parents from the goal comes back to it."""
+        seen: set[str] = set()
+        node: str | None = goal_id
+        while node is not None and node not in seen:
+            seen.add(node)
+            live, node = self.live_parent(node)
+            if not live:
+                return False
+        return node == goal_id
 
     def depth(self, goal_id: str) -> int:
         """Hops to a root or a loop (loop members are roots); children sort deeper."""

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from goaltui.mirror.bulk import by_id, create_indexes, insert_rows, prepare
-from goaltui.mirror.rollup import CheckinFacts, checkin_facts, derived_from_facts
+from goaltui.mirror.rollup import CheckinFacts, checkin_facts, derived_from_facts, store_loops
 from goaltui.mirror.rows import ROWS
 from goaltui.mirror.tables import TABLES, create_table_sql, quote
 from goaltui.model.records import Record
@@ -175,7 +175,8 @@ def split_load(conn: sqlite3.Connection, readers: Readers, side: SideLoad, alias
     facts = side.checkin_facts() if "checkins" in side.collections else None
     if facts is None:  # the child failed: read the check-ins here
         facts = checkin_facts(readers["checkins"]() if "checkins" in readers else [])
-    goal_extra, kpi_extra = derived_from_facts(goals, kpis, facts)
+    goal_extra, kpi_extra, loops = derived_from_facts(goals, kpis, facts)
+    store_loops(conn, loops)
     insert_rows(conn, "goals", goals, goal_extra)
     insert_rows(conn, "kpis", kpis, kpi_extra)
     if side.wait():

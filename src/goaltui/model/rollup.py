@@ -24,6 +24,7 @@ __all__ = [
     "kpi_current_value",
     "latest_checkins",
     "latest_checkins_and_values",
+    "progress_and_loops",
 ]
 
 
@@ -139,6 +140,18 @@ def compute_progress(
     *,
     values: Mapping[str, float] | None = None,
 ) -> dict[str, float | None]:
+    """Progress of every live KPI and goal, by id: :func:`progress_and_loops` without
+    the loops."""
+    return progress_and_loops(goals, kpis, checkins, values=values)[0]
+
+
+def progress_and_loops(
+    goals: Iterable[Record],
+    kpis: Iterable[Record],
+    checkins: Iterable[Record],
+    *,
+    values: Mapping[str, float] | None = None,
+) -> tuple[dict[str, float | None], set[str]]:
     """Progress (0–1, or None when nothing is measured) of every live KPI and goal, by id.
 
     A KPI's progress comes from ``progress.kpi_progress`` with its current value; a
@@ -148,7 +161,8 @@ def compute_progress(
     (possible after concurrent edits) are treated as roots, so the loop is broken
     the same way whatever the input order. O(goals + kpis + check-ins). A caller that
     has each KPI's current value already (``current_values``) passes it as ``values``;
-    ``checkins`` is then not read.
+    ``checkins`` is then not read. Also returns the ids of the live goals on a parent
+    loop.
     """
     live = {g.id: g for g in goals if not g.data.get("archived")}
     if values is None:
@@ -175,7 +189,8 @@ def compute_progress(
         parent = goal.data.get("parent")
         if isinstance(parent, str) and parent in live:
             parent_of[gid] = parent
-    for member in _loop_members(parent_of):
+    loops = _loop_members(parent_of)
+    for member in loops:
         del parent_of[member]
     pending = Counter(parent_of.values())
     queue = deque(gid for gid in live if pending[gid] == 0)
@@ -189,4 +204,4 @@ def compute_progress(
             pending[parent] -= 1
             if pending[parent] == 0:
                 queue.append(parent)
-    return result
+    return result, loops

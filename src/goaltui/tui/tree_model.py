@@ -153,8 +153,11 @@ class AlignmentModel:
             params: list[object] = [pattern]
         else:
             bad = _BAD_PARENTS.format(t=self._table)
-            where = f"{_LIVE} AND (parent IS NULL OR parent IN ({bad}))"
-            params = []
+            loops = self.reader.loop_members()  # roots too (a merge can make a loop)
+            marks = ", ".join("?" for _ in loops)
+            on_loop = f" OR id IN ({marks})" if loops else ""
+            where = f"{_LIVE} AND (parent IS NULL OR parent IN ({bad}){on_loop})"
+            params = list(loops)
         sql = (
             f"SELECT id FROM {self._table} g WHERE {where} ORDER BY {SORTS[self.sort]} "
             "LIMIT ? OFFSET ?"
@@ -173,20 +176,30 @@ class AlignmentModel:
         counts = self._child_counts(ids)
         return [TreeRow(found[i], depth, counts.get(i, 0)) for i in ids if i in found]
 
+    def _not_on_loop(self) -> tuple[str, list[str]]:
+        """SQL (and its parameters) leaving out goals on a parent loop: they are roots,
+        not children of the goal before them on the loop."""
+        loops = self.reader.loop_members()
+        if not loops:
+            return "", []
+        return f" AND id NOT IN ({', '.join('?' for _ in loops)})", loops
+
     def _child_counts(self, ids: list[str]) -> dict[str, int]:
         marks = ", ".join("?" for _ in ids)
+        not_looped, loops = self._not_on_loop()
         _, found = self.reader.query(
             f"SELECT parent, count(*) FROM {self._table} WHERE parent IN ({marks}) "
-            f"AND {_LIVE} GROUP BY parent",
-            ids,
+            f"AND {_LIVE}{not_looped} GROUP BY parent",
+            [*ids, *loops],
         )
         return {str(p): int(n) for p, n in found}
 
     def _children(self, row: TreeRow) -> list[TreeRow]:
+        not_looped, loops = self._not_on_loop()
         _, found = self.reader.query(
-            f"SELECT id FROM {self._table} WHERE parent = ? AND {_LIVE} "
+            f"SELECT id FROM {self._table} WHERE parent = ? AND {_LIVE}{not_looped} "
             f"ORDER BY {SORTS[self.sort]}",
-            [row.id],
+            [row.id, *loops],
         )
         return self._rows_for([str(r[0]) for r in found], row.depth + 1)
 
