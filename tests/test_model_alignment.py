@@ -246,3 +246,19 @@ def test_all_goal_warnings_builds_each_goals_inputs() -> None:
         "g2": ["due_after_parent", "stale_checkin"],
         "g3": ["orphan", "no_kpi", "not_smart"],
     }
+
+
+def test_a_goal_on_a_parent_loop_is_warned_and_not_called_an_orphan() -> None:
+    found = warnings(goal(level="team", parent="g0"), parent=goal("g0"), on_loop=True)
+    assert "moves merged" in found["parent_loop"]
+    assert "orphan" not in found and "due_after_parent" not in found
+    a = goal("a", parent="b")
+    b = goal("b", parent="a")
+    below = goal("c", parent="a")
+    every = all_goal_warnings(
+        [a, b, below], kpis=[], checkins=[], cycles=[], agreements=[], today=TODAY
+    )
+    assert {gid for gid, ws in every.items() if any(w.code == "parent_loop" for w in ws)} == {
+        "a",
+        "b",
+    }  # the goal hanging below the loop is not on it

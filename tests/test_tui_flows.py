@@ -274,3 +274,6 @@ async def test_goals_on_a_parent_loop_made_by_a_merge_show_as_roots(
         assert sorted((r.id, r.depth) for r in rows) == sorted([(first, 0), (second, 0)])
         assert app.backend is not None
         assert app.backend.reader.loop_members() == sorted([first, second])
+        screen.model.ensure_facts(0, len(screen.model.rows))
+        for row in rows:  # each is marked ⚠l, and why is said on its status line
+            assert "parent_loop" in [w.code for w in screen.model.warnings(row) or []]

@@ -57,6 +57,7 @@ def goal_facts(reader: MirrorReader, goal_id: str) -> dict[str, Any]:
         latest_checkin_at={k["id"]: k.get("current_at") for k in kpi_rows if k.get("current_at")},
         cycle=cycle,
         objections=len(open_objections(agreements).get(goal_id, [])),
+        on_loop=goal_id in reader.loop_members(),
     )
     return {
         "smart_check": {

@@ -19,6 +19,7 @@ from goaltui.model.rollup import (
     current_values,
     kpi_current_value,
     latest_checkins,
+    loop_members,
 )
 from goaltui.model.smart import smart_check
 
@@ -43,6 +44,7 @@ CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92}
 DEFAULT_CADENCE_DAYS = 14
 CLOSED_STATUSES = frozenset({"achieved", "missed", "dropped"})
 WARNING_CODES = (
+    "parent_loop",
     "orphan",
     "no_kpi",
     "not_smart",
@@ -138,9 +140,12 @@ def goal_warnings(
     cycle: Record | None,
     objections: int,
     today: str | date | None = None,
+    on_loop: bool = False,
 ) -> list[GoalWarning]:
     """The warnings of one goal, at most one per code, in WARNING_CODES order.
 
+    - ``parent_loop``: ``on_loop`` says its parent chain comes back to it (only a merge
+      of moves made on two devices can do that); it then counts as a root;
     - ``orphan``: a team or individual goal without a (live) parent goal;
     - ``no_kpi``: no KPI and no child goal, so nothing measures its progress;
     - ``not_smart``: ``smart_check`` finds a criterion not met;
@@ -162,9 +167,13 @@ def goal_warnings(
         parent = None
     status = goal.get("status")
     found: list[GoalWarning] = []
+    if on_loop:
+        message = "its parent chain loops back to it (moves merged from two devices); move it"
+        found.append(GoalWarning("parent_loop", message))
+        parent = None  # a root, as the roll-up counts it
 
     level = goal.get("level")
-    if level in ("team", "individual") and parent is None:
+    if level in ("team", "individual") and parent is None and not on_loop:
         if goal.get("parent"):
             message = f"parent goal {goal.get('parent')!r} is missing or archived"
         else:
@@ -223,6 +232,11 @@ def all_goal_warnings(
     cycle_by_id = {c.id: c for c in cycles if not c.get("archived")}
     objections = open_objections(agreements)
     day = _as_date(today)
+    live = {g.id for g in goal_list if not g.get("archived")}
+    parent_of = {
+        g.id: str(g.get("parent")) for g in goal_list if g.id in live and g.get("parent") in live
+    }
+    loops = loop_members(parent_of)
     result: dict[str, list[GoalWarning]] = {}
     for goal in goal_list:
         parent_id, cycle_id = goal.get("parent"), goal.get("cycle")
@@ -235,5 +249,6 @@ def all_goal_warnings(
             cycle=cycle_by_id.get(cycle_id) if isinstance(cycle_id, str) else None,
             objections=len(objections.get(goal.id, [])),
             today=day,
+            on_loop=goal.id in loops,
         )
     return result

@@ -24,6 +24,7 @@ __all__ = [
     "kpi_current_value",
     "latest_checkins",
     "latest_checkins_and_values",
+    "loop_members",
     "progress_and_loops",
 ]
 
@@ -115,7 +116,7 @@ def _kpi_weight(kpi: Record) -> float | None:
     return None if weight is None or weight < 0 else weight
 
 
-def _loop_members(parent_of: Mapping[str, str]) -> set[str]:
+def loop_members(parent_of: Mapping[str, str]) -> set[str]:
     """Ids on a loop of the parent relation (each id has at most one parent): O(n)."""
     state: dict[str, bool] = {}  # False while on the current path, True when finished
     members: set[str] = set()
@@ -189,7 +190,7 @@ def progress_and_loops(
         parent = goal.data.get("parent")
         if isinstance(parent, str) and parent in live:
             parent_of[gid] = parent
-    loops = _loop_members(parent_of)
+    loops = loop_members(parent_of)
     for member in loops:
         del parent_of[member]
     pending = Counter(parent_of.values())

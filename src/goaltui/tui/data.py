@@ -65,6 +65,7 @@ def batch_warnings(
         record_of("agreements", a) for a in reader.list_records("agreements", where={"goal": ids})
     ]
     objections = open_objections(agreements)
+    loops = set(reader.loop_members())
     result: dict[str, list[GoalWarning]] = {}
     for goal in goals:
         gid = str(goal["id"])
@@ -80,5 +81,6 @@ def batch_warnings(
             },
             cycle=cycles.get(str(goal.get("cycle"))),
             objections=len(objections.get(gid, [])),
+            on_loop=gid in loops,
         )
     return result

@@ -43,6 +43,7 @@ STATUS_MARKS = {
 }
 
 WARNING_MARKS = {
+    "parent_loop": "l",
     "orphan": "o",
     "no_kpi": "k",
     "not_smart": "s",
