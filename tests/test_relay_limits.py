@@ -235,3 +235,23 @@ async def test_a_peer_that_does_not_read_is_dropped(tmp_path: Path, tokens: dict
             await asyncio.sleep(0.01)
         assert relay.connected_peers == ["pusher"]
         await _still_serves(pusher)
+
+
+@pytest.mark.slow
+async def test_a_peer_that_stops_answering_pings_is_closed(
+    tmp_path: Path, tokens: dict[str, str]
+) -> None:
+    """A peer whose end stopped reading (a dead laptop, a half-open connection) never
+    answers the relay's pings, and is closed after ``ping_timeout`` (then the closing
+    handshake's own 10 s, which it does not answer either)."""
+    limits = RelayLimits(ping_interval=0.05, ping_timeout=0.3)
+    async with team_relay(tmp_path, limits) as relay:
+        gone = await open_peer(relay.url, "gone", token=tokens["a"])
+        await gone.join()
+        assert "gone" in relay.connected_peers
+        gone.ws.transport.pause_reading()  # reads nothing more, so answers no ping
+        for _ in range(300):
+            if "gone" not in relay.connected_peers:
+                break
+            await asyncio.sleep(0.1)
+        assert "gone" not in relay.connected_peers

@@ -23,7 +23,11 @@ class RelayLimits:
     max_docs_per_token: int = 1000  # documents one token may create
     join_timeout: float = 10.0  # seconds from the upgrade to the join message
     idle_timeout: float = 30 * 60.0  # seconds without a frame from the client
-    ping_interval: float = 20.0  # keepalive pings; a peer not answering within this closes
+    ping_interval: float = 20.0  # keepalive pings, this often
+    # A peer not answering a ping within this closes. Generous: a client that is alive
+    # but busy answers late, and closing it costs a reconnect and a full resync (under
+    # overload that fed on itself: see docs/relay.md); a dead one still goes in a minute.
+    ping_timeout: float = 60.0
     recheck_interval: float = 5.0  # how often open connections' tokens are re-checked
     max_unread: int = 96 * 1024 * 1024  # bytes queued for a peer that does not read: dropped
 
@@ -31,7 +35,13 @@ class RelayLimits:
         for name in ("max_frame", "rate", "burst", "max_docs_per_token", "max_unread"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"relay limit {name} must be positive")
-        for name in ("join_timeout", "idle_timeout", "ping_interval", "recheck_interval"):
+        for name in (
+            "join_timeout",
+            "idle_timeout",
+            "ping_interval",
+            "ping_timeout",
+            "recheck_interval",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"relay limit {name} must be a positive number of seconds")
 

@@ -152,7 +152,7 @@ class Relay:
             create_connection=RelayConnection,
             backlog=LISTEN_BACKLOG,
             ping_interval=self.limits.ping_interval,
-            ping_timeout=self.limits.ping_interval,
+            ping_timeout=self.limits.ping_timeout,
             logger=websockets_logger(),
         )
         self.port = self._server.sockets[0].getsockname()[1]
