@@ -17,9 +17,9 @@ from goaltui.model.rollup import (
     checkin_order,
     compute_progress,
     current_values,
+    goal_loops,
     kpi_current_value,
     latest_checkins,
-    loop_members,
 )
 from goaltui.model.smart import smart_check
 
@@ -232,11 +232,7 @@ def all_goal_warnings(
     cycle_by_id = {c.id: c for c in cycles if not c.get("archived")}
     objections = open_objections(agreements)
     day = _as_date(today)
-    live = {g.id for g in goal_list if not g.get("archived")}
-    parent_of = {
-        g.id: str(g.get("parent")) for g in goal_list if g.id in live and g.get("parent") in live
-    }
-    loops = loop_members(parent_of)
+    loops = goal_loops(goal_list)
     result: dict[str, list[GoalWarning]] = {}
     for goal in goal_list:
         parent_id, cycle_id = goal.get("parent"), goal.get("cycle")

@@ -21,10 +21,10 @@ __all__ = [
     "checkin_order",
     "compute_progress",
     "current_values",
+    "goal_loops",
     "kpi_current_value",
     "latest_checkins",
     "latest_checkins_and_values",
-    "loop_members",
     "progress_and_loops",
 ]
 
@@ -116,7 +116,7 @@ def _kpi_weight(kpi: Record) -> float | None:
     return None if weight is None or weight < 0 else weight
 
 
-def loop_members(parent_of: Mapping[str, str]) -> set[str]:
+def _loop_members(parent_of: Mapping[str, str]) -> set[str]:
     """Ids on a loop of the parent relation (each id has at most one parent): O(n)."""
     state: dict[str, bool] = {}  # False while on the current path, True when finished
     members: set[str] = set()
@@ -132,6 +132,21 @@ def loop_members(parent_of: Mapping[str, str]) -> set[str]:
         for visited in path:
             state[visited] = True
     return members
+
+
+def _live_parents(live: Mapping[str, Record]) -> dict[str, str]:
+    """Each live goal's parent, where that one is live too."""
+    parent_of: dict[str, str] = {}
+    for gid, goal in live.items():
+        parent = goal.data.get("parent")
+        if isinstance(parent, str) and parent in live:
+            parent_of[gid] = parent
+    return parent_of
+
+
+def goal_loops(goals: Iterable[Record]) -> set[str]:
+    """The live goals on a parent loop (possible after a merge), as the roll-up finds them."""
+    return _loop_members(_live_parents({g.id: g for g in goals if not g.data.get("archived")}))
 
 
 def compute_progress(
@@ -185,12 +200,8 @@ def progress_and_loops(
         goal = kpi.data.get("goal")
         if isinstance(goal, str) and goal in parts:
             parts[goal].append((progress, _kpi_weight(kpi)))
-    parent_of: dict[str, str] = {}
-    for gid, goal in live.items():
-        parent = goal.data.get("parent")
-        if isinstance(parent, str) and parent in live:
-            parent_of[gid] = parent
-    loops = loop_members(parent_of)
+    parent_of = _live_parents(live)
+    loops = _loop_members(parent_of)
     for member in loops:
         del parent_of[member]
     pending = Counter(parent_of.values())

@@ -84,6 +84,7 @@ class AlignmentModel:
         self._loaded_tops = 0
         self._facts = _Facts()
         self._table = quote(reader.table_name("goals"))
+        self._loops: list[str] = []  # goals on a parent loop, read with the top rows
         self.shape = 0  # bumped by every change of shape (expand, sort, filter, reload)
 
     # --- loading ----------------------------------------------------------------------
@@ -146,6 +147,7 @@ class AlignmentModel:
         self.shape += 1
 
     def _load_tops(self, count: int) -> None:
+        self._loops = self.reader.loop_members()  # roots too (a merge can make a loop)
         if self.filter:
             pattern = "%" + self.filter.replace("\\", "\\\\").replace("%", "\\%")
             pattern = pattern.replace("_", "\\_") + "%"
@@ -153,11 +155,10 @@ class AlignmentModel:
             params: list[object] = [pattern]
         else:
             bad = _BAD_PARENTS.format(t=self._table)
-            loops = self.reader.loop_members()  # roots too (a merge can make a loop)
-            marks = ", ".join("?" for _ in loops)
-            on_loop = f" OR id IN ({marks})" if loops else ""
+            marks = ", ".join("?" for _ in self._loops)
+            on_loop = f" OR id IN ({marks})" if self._loops else ""
             where = f"{_LIVE} AND (parent IS NULL OR parent IN ({bad}){on_loop})"
-            params = list(loops)
+            params = list(self._loops)
         sql = (
             f"SELECT id FROM {self._table} g WHERE {where} ORDER BY {SORTS[self.sort]} "
             "LIMIT ? OFFSET ?"
@@ -179,10 +180,9 @@ class AlignmentModel:
     def _not_on_loop(self) -> tuple[str, list[str]]:
         """SQL (and its parameters) leaving out goals on a parent loop: they are roots,
         not children of the goal before them on the loop."""
-        loops = self.reader.loop_members()
-        if not loops:
+        if not self._loops:
             return "", []
-        return f" AND id NOT IN ({', '.join('?' for _ in loops)})", loops
+        return f" AND id NOT IN ({', '.join('?' for _ in self._loops)})", self._loops
 
     def _child_counts(self, ids: list[str]) -> dict[str, int]:
         marks = ", ".join("?" for _ in ids)

@@ -38,11 +38,11 @@ __all__ = ["IGNORED", "DocumentRouter"]
 log = logging.getLogger(__name__)
 
 IGNORED = Leave("(ignored)")  # sentinel: a well-formed message of an unknown type
+UNAVAILABLE = "unavailable"  # outcome of a message: answer doc-unavailable
 COMPACT_AT = 64
 """Incremental files of a document loaded from the store from which the relay replaces
 them by one snapshot: the journal adds one per checkpoint in which the document
 changed, and every load reads them all."""
-UNAVAILABLE = "unavailable"  # outcome of a message: answer doc-unavailable
 
 
 @dataclasses.dataclass

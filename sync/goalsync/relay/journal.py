@@ -11,9 +11,9 @@ Every ten seconds (or when the journal grows large) a checkpoint starts a new jo
 file and moves the old one's changes into the document store, in the automerge-repo
 layout: one durable incremental per document, then the old file is removed. (Every
 2 s, the checkpoints' file writes and fsyncs cost ~8 % of a busy relay's CPU, and a
-document gathered five times as many incremental files, all read when it is loaded.) Until a
-change has moved, :meth:`Journal.pending` gives it, so a document loaded from the store
-meanwhile gets it too. At start, :meth:`Journal.recover` moves what a crash left
+document gathered five times as many incremental files, all read when it is loaded.)
+Until a change has moved, :meth:`Journal.pending` gives it, so a document loaded from
+the store meanwhile gets it too. At start, :meth:`Journal.recover` moves what a crash left
 behind; a record cut short by the crash was never acknowledged and is dropped, and a
 damaged file is kept aside (``.bad``), never deleted. A clean stop leaves no journal,
 so another server (the official one) can serve the data directory as it is.

@@ -107,7 +107,7 @@ class DocSync:
         O(changes received), where asking the binding (``get_changes``) costs
         O(history) on every call, the largest part of a busy relay's work.
         """
-        if self.heads == self._saved:
+        if not self.unsaved:
             return b""
         if self._received is not None:
             return b"".join(self._received)
@@ -175,8 +175,7 @@ class DocSync:
         if heads == self._saved:
             return None
         key = self.store.append(self.doc_id, self.doc, list(self._saved), self._known)
-        self._saved = heads
-        self._received = []
+        self.mark_saved()
         return key
 
     def compact(self, min_incrementals: int) -> bool:
@@ -186,8 +185,7 @@ class DocSync:
             return False
         self.persist()
         self.store.compact(self.doc_id, self.doc, self._known)
-        self._saved = self.heads
-        self._received = []
+        self.mark_saved()
         return True
 
     def refresh(self) -> bool:
@@ -195,8 +193,7 @@ class DocSync:
         self.persist()
         before = self.heads
         self.store.refresh(self.doc_id, self.doc, self._known)
-        self._saved = self.heads
-        self._received = []
+        self.mark_saved()
         return self._saved != before
 
     def reload(self) -> None:
@@ -293,7 +290,7 @@ class DocSync:
         advertised our very heads made all of that true (receiving it sets the last
         sent heads to them), and it stays true until our heads move. Asking the
         binding would cost O(history); after every peer's acknowledgement, that is
-        most of a relay's calls. (Tested against the binding in test_docsync.)
+        most of a relay's calls. (Tested against the binding: test_repo_relay_shortcuts.)
         """
         return peer.caught_up and peer.responded and peer.their_heads == self.heads
 

@@ -32,10 +32,14 @@ class SyncMessageInfo:
     """What a relay or client needs to know about a sync message without applying it."""
 
     heads: tuple[bytes, ...]
-    change_chunks: int
     carries_document: bool
-    needs: int = 0  # how many changes the sender asks for
-    changes: tuple[bytes, ...] = ()  # the change entries, as sent (checked, not decoded)
+    needs: int  # how many changes the sender asks for
+    changes: tuple[bytes, ...]  # the change entries, as sent (checked, not decoded)
+
+    @property
+    def change_chunks(self) -> int:
+        """How many change entries the message carries."""
+        return len(self.changes)
 
 
 class _Cursor:
@@ -127,7 +131,7 @@ def inspect_sync_message(data: bytes) -> SyncMessageInfo:
         cur.skip(cur.uleb("trailer length"), "trailer")
         if cur.pos != len(cur.data):
             raise RejectedMessage("sync message has trailing bytes after its trailer")
-    return SyncMessageInfo(heads, count, carries_document, needs, tuple(changes))
+    return SyncMessageInfo(heads, carries_document, needs, tuple(changes))
 
 
 def carries_changes(data: bytes) -> bool:
