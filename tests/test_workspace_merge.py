@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from automerge import core as am
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from goalsync.amcore import apply_change_chunks
@@ -52,7 +52,8 @@ def _deliver(src: Workspace, dst: Workspace) -> None:
 
 
 def _assert_agrees_with_diff(ws: Workspace, before: list[bytes]) -> None:
-    """Where the changes can tell, they find the records and the conflicts ``diff`` finds."""
+    """Where the changes can tell, they find the records ``diff`` finds, and every
+    conflict it finds; each conflict they report holds several values now."""
     fast = touched_by_changes(ws._doc, before)
     slow = touched_records(ws._doc.diff(before, ws._doc.get_heads()))
     if fast is None or slow.everything:
@@ -62,7 +63,11 @@ def _assert_agrees_with_diff(ws: Workspace, before: list[bytes]) -> None:
     def found(fields: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
         return {(c.collection, c.record, c.field) for c in find_conflicts(ws._doc, fields, {}, "")}
 
-    assert found(fast.conflicts) == found(slow.conflicts)
+    # ``diff`` between the heads misses a field that was already in conflict and got a
+    # new competing value without its shown value changing; from the empty document
+    # it flags every field that holds several values.
+    several_values = touched_records(ws._doc.diff([], ws._doc.get_heads())).conflicts
+    assert found(slow.conflicts) <= found(fast.conflicts) <= found(several_values)
 
 
 def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -270,6 +275,14 @@ def _js_edit(ws: Workspace, goal: str, n: int) -> None:
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=st.lists(STEP, min_size=1, max_size=6))
+# A conflict merged on one device, then both heads' values differ though neither head
+# lacks the other's operation (found by Hypothesis).
+@example(steps=[("b", "add", "ab", 0), ("both", "title", "ab", 0), ("both", "add", "ab", 0)])
+# A conflict kept on one side while the other side writes the field again knowing only
+# one of its values: which value each head shows depends on the actors.
+@example(steps=[("both", "title", "ba", 0), ("a", "add", "none", 0), ("b", "title", "ba", 1)])
+# A field already in conflict gets a new competing value; the shown value may not change.
+@example(steps=[("a", "title", "ba", 1), ("b", "title", "ab", 0), ("a", "title", "ab", 0)])
 def test_mirror_equals_a_rebuild_after_random_local_remote_and_concurrent_edits(
     tmp_path: Path, steps: list[tuple[str, str, str, int]]
 ) -> None:

@@ -16,8 +16,10 @@ one of two objects created concurrently for one key —, a change without a hist
 entry, e.g. from a JS client, or an unparsable chunk) returns None and the caller
 falls back to ``diff``: never a wrong answer, at worst a slow one.
 
-With two heads or more, the keys the new changes wrote are checked for values written
-concurrently (what ``diff`` flags as a conflict), from the operation each head sees.
+With two heads, the keys the new changes wrote are checked for values written
+concurrently (what ``diff`` flags as a conflict), from the operation each head sees;
+when that cannot settle it (a value written knowing the other, which may or may not
+have left a third one beside it; three heads or more), ``diff`` decides.
 """
 
 from __future__ import annotations
@@ -157,28 +159,79 @@ def _concurrent(
     written: dict[tuple[bytes, str], Field],
     max_changes: int,
 ) -> set[Field] | None:
-    """The fields among ``written`` whose key holds values from concurrent operations.
+    """The fields among ``written`` whose key holds values written concurrently, or None
+    when the heads cannot tell (the caller then asks ``diff``).
 
-    The value a key has at each head was written by some operation; two of them were
-    concurrent when neither head's history contains the other's operation, i.e. each
-    lies in a change the other head has not seen (``get_changes([head])``).
+    A key with the same value at both heads is not a conflict ``find_conflicts`` would
+    report. When the values differ, each was written by an operation; if those two were
+    concurrent (neither's change is in the other's history), both survive the merge: a
+    conflict. If one was written knowing the other, it may simply have replaced it, or
+    a third value may survive beside them that the binding cannot show (it has no
+    ``get_all``): only ``diff`` can tell. With three heads or more, ``diff`` decides.
     """
-    unseen: list[list[tuple[bytes, int, int]]] = []
-    total = 0
-    for head in heads:
-        branch = doc.get_changes([head])
-        total += len(branch)
-        if total > max_changes:
-            return None
-        unseen.append([(c.actor_id, c.start_op, c.max_op) for c in branch])
+    if len(heads) != 2:
+        return None
+    branches = _Branches(doc, max_changes)
     found: set[Field] = set()
     for (obj, key), field in written.items():
         if field in found:
             continue
-        ops = [_op_at(doc, obj, key, head) for head in heads]
-        if _multi_valued(ops, unseen):
-            found.add(field)
+        first, second = (_op_at(doc, obj, key, head) for head in heads)
+        if first is None or second is None or first == second:
+            continue
+        if not branches.surely_concurrent(heads, first, second):
+            return None
+        found.add(field)
     return found
+
+
+Span = tuple[bytes, int, int, bytes]  # a change: actor, first op, last op, hash
+
+
+class _Branches:
+    """What each change (or head) has not seen, asked of the binding once per change."""
+
+    def __init__(self, doc: am.Document, max_changes: int) -> None:
+        self.doc = doc
+        self.max_changes = max_changes
+        self.outside: dict[bytes, list[Span] | None] = {}
+
+    def outside_of(self, change: bytes) -> list[Span] | None:
+        """Every change outside ``change``'s history (None: too many to look at)."""
+        if change not in self.outside:
+            branch = self.doc.get_changes([change])
+            spans = [(c.actor_id, c.start_op, c.max_op, c.hash) for c in branch]
+            self.outside[change] = spans if len(spans) <= self.max_changes else None
+        return self.outside[change]
+
+    def surely_concurrent(self, heads: list[bytes], first: ObjRef, second: ObjRef) -> bool:
+        """True if the operation ``first`` (the value at ``heads[0]``) and ``second``
+        (at ``heads[1]``) were concurrent; False if they were not or it cannot tell."""
+        outside_first, outside_second = self.outside_of(heads[0]), self.outside_of(heads[1])
+        if outside_first is None or outside_second is None:
+            return False
+        second_change = _change_of(second, outside_first)
+        first_change = _change_of(first, outside_second)
+        if second_change is not None and first_change is not None:
+            return True  # each head lacks the other's operation
+        if second_change is not None:  # ``first`` is in both histories: did ``second`` know it?
+            return self._unknown_to(second_change, first)
+        if first_change is not None:
+            return self._unknown_to(first_change, second)
+        return False
+
+    def _unknown_to(self, change: bytes, op: ObjRef) -> bool:
+        outside = self.outside_of(change)
+        return outside is not None and _change_of(op, outside) is not None
+
+
+def _change_of(op: ObjRef, branch: list[Span]) -> bytes | None:
+    """The hash of the change in ``branch`` that holds ``op``, or None."""
+    actor, counter = op
+    for a, start, end, change in branch:
+        if actor == a and start <= counter <= end:
+            return change
+    return None
 
 
 def _op_at(doc: am.Document, obj: bytes, key: str, head: bytes) -> ObjRef | None:
@@ -188,22 +241,6 @@ def _op_at(doc: am.Document, obj: bytes, key: str, head: bytes) -> ObjRef | None
     except Exception:  # the object did not exist yet at that head
         return None
     return None if got is None else _ref(got[1])
-
-
-def _multi_valued(ops: list[ObjRef | None], unseen: list[list[tuple[bytes, int, int]]]) -> bool:
-    for i, mine in enumerate(ops):
-        for j in range(i + 1, len(ops)):
-            theirs = ops[j]
-            if mine is None or theirs is None or mine == theirs:
-                continue
-            if _within(mine, unseen[j]) and _within(theirs, unseen[i]):
-                return True
-    return False
-
-
-def _within(op: ObjRef, branch: list[tuple[bytes, int, int]]) -> bool:
-    actor, counter = op
-    return any(actor == a and start <= counter <= end for a, start, end in branch)
 
 
 def _entry(layout: _Layout, entry_id: str, named: set[str]) -> ObjRef | None:
