@@ -66,7 +66,9 @@ class AlignmentScreen(WorkspaceScreen):
         self.model.reload()
         goals = self.query_one(GoalList)
         goals.refresh_rows()
-        goals.focus()
+        # Focused now, not through the app's queue (``goals.focus()``), which is busy until
+        # the app's on_mount returns: the first frame shows the list's keys and cursor.
+        self.set_focus(goals, scroll_visible=False)
         # Watched, not heard through GoalList.Highlighted: that message arrives after the
         # list's rows were painted, so the status line would go out as a second frame
         # ~17 ms later. Observing the cursor paints rows and status line in one frame.

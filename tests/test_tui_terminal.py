@@ -1,0 +1,100 @@
+"""The TUI in a real pseudo-terminal: what its first frame sends, and how it hands over output."""
+
+# ruff: noqa: F811  (pytest fixtures imported from test_tui_support)
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+from goaltui.paths import WorkspacePaths
+from test_tui_support import demo, demo_template  # noqa: F401  (fixtures)
+
+TOP_LEFT = b"\x1b[1;1H"  # each full frame starts by moving the cursor home
+
+
+def _read_until(master: int, done: bytes, limit: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + limit
+    while done not in seen and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.2)[0]:
+            with contextlib.suppress(OSError):
+                seen += os.read(master, 65536)
+    return seen
+
+
+def _read_until_quiet(master: int, quiet: float, limit: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and select.select([master], [], [], quiet)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def test_the_first_frame_is_the_whole_alignment_screen(
+    demo: tuple[WorkspacePaths, dict[str, str]], tmp_path: Path
+) -> None:
+    """The first frame sent holds every line of the tree screen (no partial frame first),
+    and the app runs with a short thread switch interval (its output thread is not kept
+    waiting for the interpreter)."""
+    paths, _ids = demo
+    report = tmp_path / "switch-interval"
+    code = (
+        "import sys\n"
+        "report = sys.argv[2]\n"
+        "sys.argv = ['goaltui', '--data-dir', sys.argv[1], '-w', 'demo']\n"
+        "from goaltui.cli import main\n"
+        "main()\n"
+        "open(report, 'w').write(repr(sys.getswitchinterval()))\n"
+    )
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(paths.data_dir), str(report)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        env={**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"},
+    )
+    os.close(slave)
+    try:
+        output = _read_until(master, b"sorted by", 30)
+        assert b"sorted by" in output, output[-500:]
+        output += _read_until_quiet(master, 0.3, 10)
+        os.write(master, b"q")
+        _read_until_quiet(master, 0.5, 20)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    starts = [m.start() for m in re.finditer(re.escape(TOP_LEFT), output)]
+    assert starts, output[:500]
+    frames = [output[a:b] for a, b in zip(starts, [*starts[1:], len(output)], strict=True)]
+    first = frames[0]
+    text = first.decode("utf-8", "replace")
+    assert "goaltui — demo" in text  # the title bar
+    assert "sorted by title" in text  # the heading
+    assert "Launch Pulse 2" in text  # a goal row (demo data)
+    assert "⚠" in text or "no warnings" in text  # the status line of the selected goal
+    assert "Filter" in text and "palette" in text  # the key bar (cut short at 80 columns)
+    full = [frame for frame in frames if b"sorted by" in frame]
+    assert full[-1] == first  # the screen once start-up has settled: nothing was missing
+    assert float(report.read_text()) < 0.005
