@@ -105,7 +105,7 @@ class DocumentRouter:
     def _doc(self, doc_id: str) -> DocSync:
         doc = self.docs.get(doc_id)
         if doc is None:
-            doc = self.docs[doc_id] = DocSync(doc_id, self.relay.store)
+            doc = self.docs[doc_id] = DocSync(doc_id, self.relay.store, fast_forward=True)
             self._take_journaled(doc)
             self._compact(doc)
             pushed = self.unloaded.pop(doc_id, None)

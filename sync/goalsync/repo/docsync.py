@@ -13,16 +13,19 @@ from dataclasses import dataclass
 
 from automerge import core as am
 
-from goalsync.amcore import is_panic
+from goalsync.amcore import changes_only_message, is_panic
 from goalsync.protocol.docid import validate_document_id
 from goalsync.storage import DocumentStore, StorageKey
 from goalsync.storage.docstore import INCREMENTAL
 
+from .changelog import ChangeLog, bloom_filter, encode_sync_message
 from .syncmsg import RejectedMessage, SyncMessageInfo, carries_changes, inspect_sync_message
 
 __all__ = ["DocSync", "ReceiveResult", "RejectedMessage"]
 
 Heads = tuple[bytes, ...]
+FORGET_EVERY = 64  # changes no level peer needs any more, dropped from the log in batches
+MAX_BEHIND = 4096  # a level peer this far behind goes back to the binding's sync
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class _Peer:
     fresh_used: bool = False  # the large-push workaround runs at most once per peer
     responded: bool = False  # this state has sent them a message (the binding's have_responded)
     caught_up: bool = False  # their last message: no changes, no need, and our very heads
+    # Level peers (a relay's fast path, see changelog.py): synced without the binding.
+    level: bool = False
+    acked: int = 0  # the log position of the heads they last told us they have
+    sent_to: int = 0  # the log position up to which we sent them changes
+    last_sent: Heads | None = None  # the heads our last message to them advertised
 
 
 def _decode(data: bytes) -> am.Message:
@@ -64,7 +72,17 @@ def _decode(data: bytes) -> am.Message:
 class DocSync:
     """A document, the durable store behind it, and one ``SyncState`` per peer."""
 
-    def __init__(self, doc_id: str, store: DocumentStore, *, actor_id: bytes | None = None) -> None:
+    def __init__(
+        self,
+        doc_id: str,
+        store: DocumentStore,
+        *,
+        actor_id: bytes | None = None,
+        fast_forward: bool = False,
+    ) -> None:
+        """``fast_forward``: sync peers that are level with us (they acknowledged our
+        heads) from a log of the changes applied since, without the binding's O(history)
+        sync engine (changelog.py): for a relay, which forwards every change it gets."""
         validate_document_id(doc_id)
         self.doc_id = doc_id
         self.store = store
@@ -73,6 +91,7 @@ class DocSync:
         self._peers: dict[str, _Peer] = {}
         self._received: list[bytes] | None = []  # change entries applied since the last save
         self.doc, self._known, self._saved = self._load()
+        self._log = ChangeLog(self.heads) if fast_forward else None
 
     @classmethod
     def adopt(
@@ -90,6 +109,7 @@ class DocSync:
         self._peers = {}
         self._received = []
         self.doc, self._known, self._saved = doc, known, tuple(doc.get_heads())
+        self._log = None
         return self
 
     def mark_saved(self) -> None:
@@ -200,6 +220,8 @@ class DocSync:
         """Replace the document with what storage holds (after a failed apply)."""
         self.doc, self._known, self._saved = self._load()
         self._received = []
+        if self._log is not None:
+            self._log = ChangeLog(self.heads)
 
     # -- sync --------------------------------------------------------------------------
 
@@ -213,28 +235,42 @@ class DocSync:
         it held before).
         """
         info = inspect_sync_message(data)
-        message = _decode(data)
         if persist:
             self.persist()
         peer = self._peer(peer_id)
         before = self.heads
-        self._maybe_restart(peer, info, before)
-        try:
-            self.doc.receive_sync_message(peer.state, message)
-        except BaseException as exc:
-            if not isinstance(exc, Exception) and not is_panic(exc):
-                raise
-            self._recover(peer)
-            raise RejectedMessage(f"sync message could not be applied: {exc}") from None
-        peer.their_heads = info.heads
-        peer.idle_at = None
-        peer.caught_up = not info.change_chunks and not info.needs and info.heads == before
+        if not (peer.level and self._receive_level(peer, info, before)):
+            self._receive_with_binding(peer, info, data)
         after = self.heads
         if persist and after != before:
             self.persist()
         elif not persist and info.change_chunks:
             self._note_received(info)
         return ReceiveResult(before, after, info.heads)
+
+    def _receive_with_binding(self, peer: _Peer, info: SyncMessageInfo, data: bytes) -> None:
+        if peer.level:
+            self._unlevel(peer)
+        message = _decode(data)
+        before = self.heads
+        self._maybe_restart(peer, info, before)
+        self._binding_receive(peer, peer.state, message)
+        peer.their_heads = info.heads
+        peer.idle_at = None
+        peer.caught_up = not info.change_chunks and not info.needs and info.heads == before
+        if self._log is not None:
+            self._log_applied(info, before)
+            if info.v2 and not info.needs and sorted(info.heads) == sorted(self.heads):
+                self._make_level(peer, told=self._surely_nothing_to_say(peer))
+
+    def _binding_receive(self, peer: _Peer, state: am.SyncState, message: am.Message) -> None:
+        try:
+            self.doc.receive_sync_message(state, message)
+        except BaseException as exc:
+            if not isinstance(exc, Exception) and not is_panic(exc):
+                raise
+            self._recover(peer)
+            raise RejectedMessage(f"sync message could not be applied: {exc}") from None
 
     def _note_received(self, info: SyncMessageInfo) -> None:
         """Keep the change entries of a message applied but not stored yet (a whole
@@ -261,12 +297,14 @@ class DocSync:
         for other in self._peers.values():
             other.state = am.SyncState()
             other.idle_at = None
-            other.responded = other.caught_up = False
+            other.responded = other.caught_up = other.level = False
         peer.fresh_used = True
 
     def generate(self, peer_id: str) -> bytes | None:
         """The next sync message for ``peer_id``, or None if there is nothing to say."""
         peer = self._peer(peer_id)
+        if peer.level:
+            return self._generate_level(peer)
         if self._surely_nothing_to_say(peer):
             peer.idle_at = peer.their_heads
             return None
@@ -297,3 +335,109 @@ class DocSync:
     def count_changes_since(self, heads: Heads) -> int:
         """How many changes the document has beyond ``heads`` (which it must contain)."""
         return len(self.doc.get_changes(list(heads)))
+
+    # -- level peers (fast_forward) ----------------------------------------------------
+
+    def _receive_level(self, peer: _Peer, info: SyncMessageInfo, before: Heads) -> bool:
+        """Take a level peer's message without the binding's sync engine; False if it
+        is not one the log can answer (the caller then hands it to the binding)."""
+        log = self._log
+        assert log is not None
+        if info.needs or info.carries_document or not info.v2:
+            return False
+        if not info.changes:  # an acknowledgement
+            position = log.position(info.heads)
+            if position is None or position < peer.acked:
+                return False
+            peer.acked = position
+            peer.sent_to = max(peer.sent_to, position)
+            peer.their_heads = info.heads
+            peer.idle_at = None
+            peer.caught_up = info.heads == before
+            self._forget_unneeded()
+            return True
+        if None in info.hashes:
+            return False
+        self._sync_log()
+        # Their changes alone, without their heads: O(changes) in the binding.
+        self._binding_receive(peer, am.SyncState(), _decode(changes_only_message(info.chunks)))
+        self._log_applied(info, before)
+        if sorted(info.heads) != sorted(self.heads):
+            return False  # we hold changes they lack, or they hold some we lack
+        peer.acked = peer.sent_to = log.end
+        peer.their_heads = info.heads
+        peer.idle_at = None
+        peer.caught_up = False
+        return True
+
+    def _generate_level(self, peer: _Peer) -> bytes | None:
+        """What the binding would send a level peer, from the log."""
+        log = self._log
+        assert log is not None
+        self._sync_log()
+        heads = log.heads
+        changes = log.chunks_since(peer.sent_to)
+        if not changes and peer.last_sent == heads:
+            peer.idle_at = heads
+            return None
+        bloom = bloom_filter(log.hashes_since(peer.acked))
+        data = encode_sync_message(heads, log.heads_at(peer.acked), bloom, changes)
+        peer.sent_to = log.end
+        peer.last_sent = heads
+        peer.sent += 1
+        peer.responded = True
+        peer.idle_at = None if changes else heads
+        return data
+
+    def _make_level(self, peer: _Peer, *, told: bool) -> None:
+        """The peer has exactly our heads: sync it from the log from now on. ``told``:
+        it knows we have them too (else the next message tells it, as the binding would)."""
+        assert self._log is not None
+        self._sync_log()
+        peer.level = True
+        peer.acked = peer.sent_to = self._log.end
+        peer.last_sent = self._log.heads if told else None
+
+    def _unlevel(self, peer: _Peer) -> None:
+        """Hand the peer back to the binding, with a fresh sync state (the binding has no
+        record of what the log sent it: at worst it sends some changes again)."""
+        peer.level = False
+        peer.state = am.SyncState()
+        peer.responded = peer.caught_up = False
+        peer.last_sent = None
+
+    def _log_applied(self, info: SyncMessageInfo, before: Heads) -> None:
+        """Record in the log what applying ``info``'s changes did to our heads."""
+        log = self._log
+        assert log is not None
+        after = self.heads
+        if after == before:
+            return
+        hashes = [h for h in info.hashes if h is not None]
+        if len(hashes) == len(info.hashes) and log.accounts_for(before, after, info.chunks, hashes):
+            log.extend(info.chunks, hashes, after)
+        else:
+            self._sync_log()
+
+    def _sync_log(self) -> None:
+        """Bring the log up to our heads, asking the binding for what it missed (a local
+        edit, a change applied outside sync): O(history), but rare on a relay."""
+        log = self._log
+        assert log is not None
+        heads = self.heads
+        if log.heads == heads:
+            return
+        changes = self.doc.get_changes(list(log.heads))
+        log.extend([c.bytes for c in changes], [c.hash for c in changes], heads)
+        if len(log.chunks) > MAX_BEHIND:
+            for peer in self._peers.values():
+                if peer.level and peer.acked < log.end - MAX_BEHIND // 2:
+                    self._unlevel(peer)
+            self._forget_unneeded()
+
+    def _forget_unneeded(self) -> None:
+        log = self._log
+        assert log is not None
+        keep = min((p.acked for p in self._peers.values() if p.level), default=log.end)
+        if keep - log.base >= FORGET_EVERY:
+            log.forget_before(keep)

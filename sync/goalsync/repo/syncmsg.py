@@ -35,6 +35,9 @@ class SyncMessageInfo:
     carries_document: bool
     needs: int  # how many changes the sender asks for
     changes: tuple[bytes, ...]  # the change entries, as sent (checked, not decoded)
+    chunks: tuple[bytes, ...] = ()  # the entries' chunks, one by one (v2 may pack several)
+    hashes: tuple[bytes | None, ...] = ()  # per chunk: its change hash (None if compressed)
+    v2: bool = False  # the sender writes v2 messages (several chunks per entry)
 
     @property
     def change_chunks(self) -> int:
@@ -76,8 +79,9 @@ class _Cursor:
         return tuple(raw[i : i + HASH] for i in range(0, len(raw), HASH))
 
 
-def _check_one(entry: bytes, pos: int, index: int) -> tuple[int, int]:
-    """Check the chunk at ``pos`` of an entry; returns (its kind, where the next one starts)."""
+def _check_one(entry: bytes, pos: int, index: int) -> tuple[int, int, bytes | None]:
+    """Check the chunk at ``pos`` of an entry; returns its kind, where the next one
+    starts, and its hash (None for a compressed chunk, whose hash needs inflating)."""
     if len(entry) - pos < 10 or entry[pos : pos + 4] != MAGIC:
         raise RejectedMessage(f"sync message: change {index} is not an Automerge chunk")
     kind = entry[pos + 8]
@@ -88,24 +92,33 @@ def _check_one(entry: bytes, pos: int, index: int) -> tuple[int, int]:
     end = body_start + length
     if end > len(entry):
         raise RejectedMessage(f"sync message: change {index} length does not match its header")
+    digest = None
     if kind in (CHUNK_DOCUMENT, CHUNK_CHANGE):
-        if hashlib.sha256(entry[pos + 8 : end]).digest()[:4] != entry[pos + 4 : pos + 8]:
+        digest = hashlib.sha256(entry[pos + 8 : end]).digest()
+        if digest[:4] != entry[pos + 4 : pos + 8]:
             raise RejectedMessage(f"sync message: change {index} fails its checksum")
     elif kind != CHUNK_COMPRESSED:
         raise RejectedMessage(f"sync message: change {index} has unknown chunk type {kind}")
-    return kind, end
+    return kind, end, digest
 
 
-def _check_chunk(chunk: bytes, index: int) -> int:
-    """Check every chunk of one entry of a message's changes; returns the first one's kind.
+def _check_chunk(entry: bytes, index: int, chunks: list[bytes], hashes: list[bytes | None]) -> int:
+    """Check every chunk of one entry of a message's changes, adding each to ``chunks``
+    with its change hash to ``hashes`` (None unless an uncompressed change); returns
+    the first one's kind.
 
     A v2 message (0x43) may pack several change chunks back to back in one entry
     (seen from the Rust core); a v1 entry holds exactly one.
     """
-    kind, pos = _check_one(chunk, 0, index)
-    while pos < len(chunk):
-        _, pos = _check_one(chunk, pos, index)
-    return kind
+    first = None
+    pos = 0
+    while first is None or pos < len(entry):
+        kind, end, digest = _check_one(entry, pos, index)
+        first = kind if first is None else first
+        chunks.append(entry[pos:end] if pos or end < len(entry) else entry)
+        hashes.append(digest if kind == CHUNK_CHANGE else None)
+        pos = end
+    return first
 
 
 def inspect_sync_message(data: bytes) -> SyncMessageInfo:
@@ -123,15 +136,20 @@ def inspect_sync_message(data: bytes) -> SyncMessageInfo:
     carries_document = False
     count = cur.uleb("change count")
     changes = []
+    chunks: list[bytes] = []
+    hashes: list[bytes | None] = []
     for index in range(count):
-        chunk = cur.take(cur.uleb("change length"), "changes")
-        carries_document |= _check_chunk(chunk, index) == CHUNK_DOCUMENT
-        changes.append(chunk)
+        entry = cur.take(cur.uleb("change length"), "changes")
+        carries_document |= _check_chunk(entry, index, chunks, hashes) == CHUNK_DOCUMENT
+        changes.append(entry)
     if cur.pos < len(cur.data):
         cur.skip(cur.uleb("trailer length"), "trailer")
         if cur.pos != len(cur.data):
             raise RejectedMessage("sync message has trailing bytes after its trailer")
-    return SyncMessageInfo(heads, carries_document, needs, tuple(changes))
+    v2 = data[0] == SYNC_V2
+    return SyncMessageInfo(
+        heads, carries_document, needs, tuple(changes), tuple(chunks), tuple(hashes), v2
+    )
 
 
 def carries_changes(data: bytes) -> bool:
