@@ -4,6 +4,7 @@ stop on SIGTERM that loses no acknowledged change, and one-line start-up errors.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ from websockets.exceptions import InvalidMessage
 from goalsync.protocol.docid import new_document_id
 from goalsync.protocol.messages import Peer
 from goalsync.relay import RelayConfig, TokenStore, build_relay
+from goalsync.relay.runner import run_event_loop
 from goalsync.repo.client import sync_once
 from goalsync.storage import DocumentStore, MemoryChunkStore
 from helpers.relay_peers import edit, keys, new_doc, open_peer
@@ -178,3 +180,14 @@ def test_start_up_errors_are_one_line(tmp_path: Path) -> None:
         code, out = _cli("relay", "--data-dir", d, "--port", str(port))
     assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in out and "Traceback" not in out
     assert os.stat(d).st_mode & 0o777 == 0o700
+
+
+def test_the_relay_runs_on_uvloop_where_installed() -> None:
+    """``goaltui relay`` runs its loop through run_event_loop: libuv's loop where the
+    platform has it (a dependency there), asyncio's own otherwise."""
+
+    async def loop_module() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    expected = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    assert run_event_loop(loop_module()).split(".")[0] == expected

@@ -167,7 +167,7 @@ def relay(
         return
     from goalsync.relay import RelayConfig, RelayLimits, RelayStartError, TokenStore, build_relay
     from goalsync.relay.files import StateFileError
-    from goalsync.relay.runner import serve_until_signalled
+    from goalsync.relay.runner import run_event_loop, serve_until_signalled
 
     limits = RelayLimits(
         max_frame=max_frame,
@@ -205,7 +205,7 @@ def relay(
                 "'goaltui relay token add NAME --team TEAM'",
                 err=True,
             )
-        asyncio.run(serve_until_signalled(server, listening))
+        run_event_loop(serve_until_signalled(server, listening))
     except (RelayStartError, StateFileError) as exc:
         raise _fail(exc) from None
 
