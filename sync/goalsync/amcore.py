@@ -62,8 +62,13 @@ def load_document(data: bytes, actor_id: bytes | None = None) -> am.Document:
     return doc
 
 
+_ONE_BYTE = [bytes([n]) for n in range(0x80)]  # most lengths and counts on the hot path
+
+
 def encode_uleb(n: int) -> bytes:
     """Unsigned LEB128 encoding of ``n``."""
+    if 0 <= n < 0x80:
+        return _ONE_BYTE[n]
     if n < 0:
         raise ValueError("uLEB128 encodes non-negative integers only")
     out = bytearray()
@@ -79,6 +84,8 @@ def encode_uleb(n: int) -> bytes:
 
 def read_uleb(data: bytes | memoryview, pos: int) -> tuple[int, int]:
     """Decode an unsigned LEB128 at ``pos``; returns (value, next position)."""
+    if pos < len(data) and data[pos] < 0x80:  # one byte: most counts and lengths
+        return data[pos], pos + 1
     result = 0
     shift = 0
     while True:
