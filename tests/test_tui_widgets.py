@@ -14,6 +14,7 @@ from goaltui.tui.dialogs.help import HelpScreen
 from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.widgets.key_bar import KeyBar
 from goaltui.tui.widgets.title_bar import TitleBar
+from goaltui.workspace import Workspace
 from test_tui_support import (  # noqa: F401  (fixtures)
     demo,
     demo_template,
@@ -69,27 +70,34 @@ async def test_status_line_follows_the_cursor_in_the_same_step(demo: Any) -> Non
         assert str(target) in str(screen.query_one("#status-line").render())
 
 
-async def test_a_change_reaches_the_list_while_a_form_is_still_saving(demo: Any) -> None:
-    """The app's queue is busy while a form saves; the screen under it hears changes anyway."""
+async def test_a_forms_own_change_is_shown_as_it_closes_not_under_it(demo: Any) -> None:
+    """While a form saves, the list under it is not repainted (that made Textual re-render
+    the whole form mid-save); the row has the new value by the time the form is popped,
+    before the frame that shows the list again."""
     paths, _ = demo
     app = create_app(paths, engine=False)
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await started(pilot)
         row = screen.goals.current
         assert row is not None
-        goal_id, seen_under_form = row.id, []
+        goal_id = row.id
+        under_form: list[bool] = []
+        at_pop: list[bool] = []
 
         def listed() -> bool:
             index = screen.model.index_of(goal_id)
             return index is not None and screen.model.rows[index].goal["title"] == "Saved"
 
+        def popped(top: Any) -> None:
+            if top is screen:
+                at_pop.append(listed())
+
         async def submit(fields: dict[str, Any]) -> Any:
             await app.backend.call("edit", record_id=goal_id, fields={"title": "Saved"})
-            for _ in range(500):  # the form is still open and this save not finished
-                if listed():
-                    seen_under_form.append(True)
-                    break
+            for _ in range(5):  # the change was delivered; the form is still open
                 await asyncio.sleep(0.002)
+            under_form.append(listed())
+            app.screen_change_signal.subscribe(app, popped, immediate=True)
             return True
 
         form = RecordForm(
@@ -99,8 +107,36 @@ async def test_a_change_reaches_the_list_while_a_form_is_still_saving(demo: Any)
         await wait_until(pilot, lambda: app.screen is form and form.is_mounted, "form")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is screen, "form closed")
-        assert seen_under_form == [True]
+        assert under_form == [False]
+        assert at_pop == [True]
     assert mirror_rows(paths, "goals", id=goal_id)[0]["title"] == "Saved"
+
+
+async def test_a_change_from_elsewhere_reaches_the_list_under_an_open_dialog(demo: Any) -> None:
+    """Only a dialog's own save is held: another process's edit shows under an open form."""
+    paths, _ = demo
+    app = create_app(paths, engine=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await started(pilot)
+        row = screen.goals.current
+        assert row is not None
+        goal_id = row.id
+        form = RecordForm(
+            "goal", submit=lambda fields: asyncio.sleep(0), choices=lambda r, c: [], values={}
+        )
+        app.push_screen(form)
+        await wait_until(pilot, lambda: app.screen is form and form.is_mounted, "form")
+        with Workspace.open(paths) as other:  # a second writer on the same directory
+            other.edit(goal_id, {"title": "Renamed elsewhere"})
+
+        def listed() -> bool:
+            index = screen.model.index_of(goal_id)
+            return index is not None and screen.model.rows[index].goal["title"] == (
+                "Renamed elsewhere"
+            )
+
+        await wait_until(pilot, listed, "the row under the form re-read")
+        assert app.screen is form
 
 
 async def test_filter_box_appears_on_slash_filters_and_escape_clears(demo: Any) -> None:

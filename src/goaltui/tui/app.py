@@ -7,6 +7,7 @@ tests (through Pilot), so both exercise the same app.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -53,7 +54,7 @@ POLL_SECONDS = 0.5
 ENGINE_DELAY = 0.05  # seconds after the first frame
 REMOVAL_CHECK, REMOVAL_CHECKS = 0.02, 100  # a closed dialog is removed within 2 s
 SETTLE = 0.02  # seconds after a closed dialog was removed (its timers have stopped)
-SWITCH_INTERVAL = 0.0005  # seconds; see run_app
+SWITCH_INTERVAL = 0.0005  # seconds; see on_load
 WARM_MODULES = (
     "goaltui.tui.dialogs.record_form",
     "goaltui.tui.dialogs.pick_record",
@@ -106,6 +107,16 @@ class GoalApp(App[None]):
         self._switching = False
         self._top: Screen[object] | None = None
         self._first_painted = False
+        self._switch_interval = sys.getswitchinterval()
+
+    def on_load(self) -> None:
+        # Textual writes each frame from a thread, and rows are rebuilt in thread workers:
+        # with Python's default 5 ms switch interval, the output thread waited up to 5 ms
+        # for the interpreter at each of its steps while the loop was busy (the first frame
+        # reached the terminal ~12 ms after it was rendered), and the loop waited as long
+        # for a worker. A 0.5 ms interval hands over sooner. Restored when the app ends.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
 
     async def on_mount(self) -> None:
         try:
@@ -229,6 +240,7 @@ class GoalApp(App[None]):
 
     async def on_unmount(self) -> None:
         unfreeze()
+        sys.setswitchinterval(self._switch_interval)
         if self.backend is not None:
             await self.backend.close()
 
@@ -241,14 +253,21 @@ class GoalApp(App[None]):
             self.call_from_thread(self._deliver, change)
 
     def _deliver(self, change: Change) -> None:
-        """Tell every built screen, through its own queue, not the app's.
+        """Tell every built screen: this process's changes at once, others through its queue.
 
-        The app's queue is busy while a form's save (a priority binding, run by the
-        app) awaits the engine; the screens' queues are not, so the list under the form
-        shows the edit as soon as the engine says it is saved.
+        Not through the app's queue, which is busy while a form's save (a priority
+        binding, run by the app) awaits the engine. A change made here reaches the
+        screens before the engine's answer does, so a screen under the saving form holds
+        it and shows it in the frame in which the form closes (``take_change``); through
+        the screen's queue it arrived after that frame and waited for the next one.
+        Changes from elsewhere go through each screen's queue, where a burst of them
+        is coalesced (``WorkspaceChanged.can_replace``).
         """
         for screen in self.workspace_screens:
-            screen.post_message(WorkspaceChanged(change))
+            if change.origin == "local":
+                screen.take_change(change)
+            else:
+                screen.post_message(WorkspaceChanged(change))
 
     async def on_goal_opened(self, message: GoalOpened) -> None:
         await self.action_show("detail", goal_id=message.goal_id)
@@ -369,14 +388,5 @@ def create_app(paths: WorkspacePaths, *, engine: bool = True, theme: str = DARK)
 
 
 def run_app(paths: WorkspacePaths) -> None:
-    """Run the TUI on ``paths`` until the user quits.
-
-    Textual writes each frame from a thread: with Python's default 5 ms switch
-    interval, that thread waited up to 5 ms for the interpreter at each of its steps
-    while the event loop was busy (the first frame reached the terminal ~12 ms after
-    it was rendered). A 0.5 ms interval hands it over sooner.
-    """
-    import sys
-
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    """Run the TUI on ``paths`` until the user quits."""
     create_app(paths).run()

@@ -53,6 +53,7 @@ class AlignmentScreen(WorkspaceScreen):
         self.model = AlignmentModel(backend.reader)
         self._worker_reader: MirrorReader | None = None
         self._generation = 0  # of the latest rebuild asked for; older results are dropped
+        self._rebuild_due = False  # a rebuild starts after the next frame
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -89,10 +90,23 @@ class AlignmentScreen(WorkspaceScreen):
         return row.id if row else None
 
     def reload(self) -> None:
-        """Rebuild the rows in a thread worker; they are swapped in when ready."""
+        """Rebuild the rows in a thread worker once the next frame is out; swapped in when ready.
+
+        After the next frame, not at once: the rows a change names are re-read in place
+        first (:meth:`workspace_changed`), and the frame showing them would otherwise
+        wait for the interpreter while the worker builds rows.
+        """
+        self._generation += 1
+        if not self._rebuild_due:
+            self._rebuild_due = True
+            self.call_after_refresh(self._start_rebuild)
+
+    def _start_rebuild(self) -> None:
+        self._rebuild_due = False
+        if not self.is_attached:
+            return
         goals = self.goals
         top = int(goals.scroll_offset.y)
-        self._generation += 1
         self._rebuild(top, top + max(goals.size.height, 1), self._generation)
 
     def workspace_changed(self, change: Change, *, visible: bool) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import events, on
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from goaltui.errors import GoaltuiError
 from goaltui.model.errors import ValidationError
@@ -26,6 +26,7 @@ class WorkspaceScreen(Screen[None]):
         self.backend = backend
         self._stale = False
         self._shown = False  # its first frame painted
+        self._held: list[Change] = []  # local changes made while a dialog was over it
 
     @property
     def reader(self) -> Any:
@@ -35,8 +36,24 @@ class WorkspaceScreen(Screen[None]):
         """Re-read what the screen shows from the mirror."""
 
     def on_workspace_changed(self, message: WorkspaceChanged) -> None:
+        self.take_change(message.change)
+
+    def take_change(self, change: Change) -> None:
+        """Show a change now, or hold it while a dialog over this screen is saving it."""
+        top = self.app.screen
+        if (
+            change.origin == "local"
+            and isinstance(top, ModalScreen)
+            and self in self.app.screen_stack
+        ):
+            # A dialog over this screen saved it (a form): the dialog closes in a moment.
+            # Repainting rows under it now made Textual re-render the whole dialog over
+            # them (10-25 ms) in the middle of the save; they are shown as it closes
+            # (_top_changed).
+            self._held.append(change)
+            return
         # A screen under a dialog is still on screen.
-        self.workspace_changed(message.change, visible=self in self.app.screen_stack)
+        self.workspace_changed(change, visible=self in self.app.screen_stack)
 
     def workspace_changed(self, change: Change, *, visible: bool) -> None:
         """Reload now if on screen, else on the next resume."""
@@ -55,12 +72,25 @@ class WorkspaceScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_frame_out)
+        self.app.screen_change_signal.subscribe(self, self._top_changed, immediate=True)
+
+    def _top_changed(self, screen: Screen[object]) -> None:
+        # Published as the dialog is popped, before the next frame (the screen's resume
+        # comes a few ms later, after that frame): the rows change in the same frame.
+        if screen is self:
+            self._show_held()
+
+    def _show_held(self) -> None:
+        held, self._held = self._held, []
+        for change in held:
+            self.workspace_changed(change, visible=True)
 
     def _first_frame_out(self) -> None:
         self._shown = True
 
     def on_screen_resume(self) -> None:
         self.sub_title = self.TITLE_TEXT
+        self._show_held()
         if self._stale:
             self._stale = False
             self.reload()
