@@ -107,3 +107,20 @@ async def test_the_app_runs_with_a_short_switch_interval(
         await wait_until(pilot, lambda: app.ready, "the app to start")
         assert sys.getswitchinterval() == SWITCH_INTERVAL < before
     assert sys.getswitchinterval() == before
+
+
+def test_the_collector_paused_for_start_up_is_back_on_once_start_up_is_frozen() -> None:
+    """``goaltui.tui.run_app`` pauses the collector while Textual is imported and the first
+    screen built; freezing start-up's objects after the first frame turns it back on."""
+    import gc
+
+    from goaltui.tui.textual_leaks import freeze_startup, unfreeze
+
+    gc.disable()
+    try:
+        freeze_startup()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        unfreeze()
+        gc.enable()

@@ -72,7 +72,7 @@ def _open_tui(options: dict[str, Any]) -> bool:
     if paths is None or not paths.exists():
         return False  # the demo for a first run, or the error, come from click
     from goaltui.cli.failures import failure_message
-    from goaltui.tui.app import run_app
+    from goaltui.tui import run_app
 
     try:
         run_app(paths)

@@ -21,6 +21,6 @@ def open_tui(ctx: CliContext) -> None:
 
         paths = create_demo(ctx.paths("demo"))
         click.echo(f"No workspace yet: created the demo workspace in {paths.data_dir}", err=True)
-    from goaltui.tui.app import run_app
+    from goaltui.tui import run_app
 
     run_app(paths)

@@ -45,8 +45,10 @@ def forget_closed(app: Any) -> None:
 
 
 def freeze_startup() -> None:
-    """Leave every object alive now (modules, classes, stylesheet) out of collections."""
+    """Leave every object alive now (modules, classes, stylesheet) out of collections,
+    and turn the collector back on if start-up paused it (``goaltui.tui.run_app``)."""
     gc.freeze()
+    gc.enable()
 
 
 def unfreeze() -> None:
