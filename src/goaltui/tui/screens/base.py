@@ -40,6 +40,9 @@ class WorkspaceScreen(Screen[None]):
 
     def take_change(self, change: Change) -> None:
         """Show a change now, or hold it while a dialog over this screen is saving it."""
+        if not self.is_mounted:  # still being built: its queue has it once it runs
+            self.post_message(WorkspaceChanged(change))
+            return
         top = self.app.screen
         if (
             change.origin == "local"
