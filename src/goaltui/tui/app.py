@@ -130,6 +130,7 @@ class GoalApp(App[None]):
             self.add_mode(mode, self._factory(mode))
         await asyncio.sleep(0.001)  # a breath for the loop (keys, timers) before the screen
         await self._switch("alignment")
+        self._first_painted = True  # or not: Textual paints it once on_mount returns
         self.set_interval(POLL_SECONDS, self._tick)
         self.ready = True
         # The engine child loads the whole document: start it once the first frame is out.
