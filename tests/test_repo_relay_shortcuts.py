@@ -277,3 +277,25 @@ def test_a_corrupt_change_from_a_level_peer_is_refused_and_the_rest_converge() -
     net.peer_sends(2)
     net.settle()
     assert all(tuple(p.get_heads()) == net.hub.heads for p in net.peers)
+
+
+def test_a_level_peer_with_changes_in_flight_gets_the_next_ones_together() -> None:
+    """Flow control: a peer that has not acknowledged our last changes is sent nothing
+    more until it does, then everything since in one message (a slow client is not
+    buried under one message per change, each costing it an answer)."""
+    net = _settled_fast_net()
+    net.edit(0)
+    net.peer_sends(0)
+    net.deliver_up(0)  # forwarded to peers 1 and 2
+    assert len(net.down[1]) == 1
+    for _ in range(2):
+        net.edit(0)
+        net.peer_sends(0)
+        net.deliver_up(0)
+    assert len(net.down[1]) == 1  # held back: the first is not acknowledged yet
+    net.deliver_down(1)  # peer 1 applies it and acknowledges
+    net.deliver_up(1)
+    assert len(net.down[1]) == 1
+    assert len(inspect_sync_message(net.down[1][0]).chunks) == 2  # both, together
+    net.settle()
+    assert all(tuple(p.get_heads()) == net.hub.heads for p in net.peers)
