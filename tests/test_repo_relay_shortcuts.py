@@ -243,16 +243,22 @@ def test_concurrent_edits_go_to_the_binding_then_back_to_the_log() -> None:
     assert all(tuple(p.get_heads()) == net.hub.heads for p in net.peers)
 
 
-def test_a_change_applied_outside_sync_still_reaches_level_peers() -> None:
-    """The hub's heads moved without a sync message (a journal replay, an owner's
-    edit): the log asks the binding for what it missed."""
-    net = _settled_fast_net()
+def _side_change(net: _Net) -> tuple[am.Document, bytes]:
+    """A copy of the hub's document with one more change, and that change's chunk."""
     side = am.Document()
     apply_change_chunks(side, [c.bytes for c in net.hub.doc.get_changes([])])
     before = side.get_heads()
     with side.transaction() as tx:
-        tx.put(am.ROOT, "outside", am.ScalarType.Str, "sync")
-    apply_change_chunks(net.hub.doc, [c.bytes for c in side.get_changes(before)])
+        tx.put(am.ROOT, "side", am.ScalarType.Str, "change")
+    return side, side.get_changes(before)[0].bytes
+
+
+def test_a_change_applied_outside_sync_still_reaches_level_peers() -> None:
+    """The hub's heads moved without a sync message (a journal replay, an owner's
+    edit): the log asks the binding for what it missed."""
+    net = _settled_fast_net()
+    side, change = _side_change(net)
+    apply_change_chunks(net.hub.doc, [change])
     for i in range(PEERS):
         net.hub_sends(i)
     net.settle()
@@ -261,12 +267,8 @@ def test_a_change_applied_outside_sync_still_reaches_level_peers() -> None:
 
 def test_a_corrupt_change_from_a_level_peer_is_refused_and_the_rest_converge() -> None:
     net = _settled_fast_net()
-    side = am.Document()
-    apply_change_chunks(side, [c.bytes for c in net.hub.doc.get_changes([])])
-    before = side.get_heads()
-    with side.transaction() as tx:
-        tx.put(am.ROOT, "side", am.ScalarType.Str, "change")
-    chunk = bytearray(side.get_changes(before)[0].bytes)
+    side, change = _side_change(net)
+    chunk = bytearray(change)
     chunk[-1] ^= 0xFF  # its checksum no longer matches
     heads = net.hub.heads
     bad = encode_sync_message(tuple(side.get_heads()), heads, b"", [bytes(chunk)])
