@@ -9,7 +9,7 @@ are made durable before the caller is told the heads changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from automerge import core as am
 
@@ -26,7 +26,6 @@ __all__ = ["DocSync", "ReceiveResult", "RejectedMessage"]
 Heads = tuple[bytes, ...]
 FORGET_EVERY = 64  # changes no level peer needs any more, dropped from the log in batches
 MAX_BEHIND = 4096  # a level peer this far behind goes back to the binding's sync
-MAX_IN_FLIGHT = 1  # messages with changes a level peer has not acknowledged: then we wait
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,6 @@ class _Peer:
     acked: int = 0  # the log position of the heads they last told us they have
     sent_to: int = 0  # the log position up to which we sent them changes
     last_sent: Heads | None = None  # the heads our last message to them advertised
-    unacked: list[int] = field(default_factory=list)  # log positions of messages in flight
 
 
 def _decode(data: bytes) -> am.Message:
@@ -353,7 +351,6 @@ class DocSync:
                 return False
             peer.acked = position
             peer.sent_to = max(peer.sent_to, position)
-            peer.unacked = [sent for sent in peer.unacked if sent > position]
             peer.their_heads = info.heads
             peer.idle_at = None
             peer.caught_up = info.heads == before
@@ -368,7 +365,6 @@ class DocSync:
         if sorted(info.heads) != sorted(self.heads):
             return False  # we hold changes they lack, or they hold some we lack
         peer.acked = peer.sent_to = log.end
-        peer.unacked.clear()
         peer.their_heads = info.heads
         peer.idle_at = None
         peer.caught_up = False
@@ -384,13 +380,14 @@ class DocSync:
         if not changes and peer.last_sent == heads:
             peer.idle_at = heads
             return None
-        if changes and len(peer.unacked) >= MAX_IN_FLIGHT:
-            return None  # a peer that falls behind gets the changes together, on its next ack
+        if changes and peer.sent_to > peer.acked:
+            # Changes sent are not acknowledged yet (flow control): what came since goes in
+            # one message on their next acknowledgement, so a client that falls behind is
+            # not buried under one message, and one answer of its own, per change.
+            return None
         bloom = bloom_filter(log.hashes_since(peer.acked))
         data = encode_sync_message(heads, log.heads_at(peer.acked), bloom, changes)
         peer.sent_to = log.end
-        if changes:
-            peer.unacked.append(log.end)
         peer.last_sent = heads
         peer.sent += 1
         peer.responded = True
@@ -404,7 +401,6 @@ class DocSync:
         self._sync_log()
         peer.level = True
         peer.acked = peer.sent_to = self._log.end
-        peer.unacked.clear()
         peer.last_sent = self._log.heads if told else None
 
     def _unlevel(self, peer: _Peer) -> None:

@@ -36,7 +36,7 @@ class SyncMessageInfo:
     needs: int  # how many changes the sender asks for
     changes: tuple[bytes, ...]  # the change entries, as sent (checked, not decoded)
     chunks: tuple[bytes, ...] = ()  # the entries' chunks, one by one (v2 may pack several)
-    hashes: tuple[bytes | None, ...] = ()  # per chunk: its change hash (None if compressed)
+    hashes: tuple[bytes | None, ...] = ()  # per chunk: its hash if an uncompressed change
     v2: bool = False  # the sender writes v2 messages (several chunks per entry)
 
     @property
@@ -110,15 +110,15 @@ def _check_chunk(entry: bytes, index: int, chunks: list[bytes], hashes: list[byt
     A v2 message (0x43) may pack several change chunks back to back in one entry
     (seen from the Rust core); a v1 entry holds exactly one.
     """
-    first = None
+    kinds: list[int] = []
     pos = 0
-    while first is None or pos < len(entry):
+    while not kinds or pos < len(entry):
         kind, end, digest = _check_one(entry, pos, index)
-        first = kind if first is None else first
-        chunks.append(entry[pos:end] if pos or end < len(entry) else entry)
+        kinds.append(kind)
+        chunks.append(entry[pos:end])
         hashes.append(digest if kind == CHUNK_CHANGE else None)
         pos = end
-    return first
+    return kinds[0]
 
 
 def inspect_sync_message(data: bytes) -> SyncMessageInfo:
