@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import io
 import json
 import os
-import select
-import struct
 import subprocess
 import sys
-import termios
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from benchmarks.tui_pty import MARKER, PtyApp
 from click.testing import CliRunner
 
 from goaltui.cli import cli
@@ -169,35 +164,13 @@ def test_the_tui_opens_without_click(demo_dir: Path, tmp_path: Path) -> None:
         "main()\n"
         "open(report, 'w').write(str('click' in sys.modules))\n"
     )
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(demo_dir), str(report)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        start_new_session=True,
-        env={**os.environ, "TERM": "xterm-256color"},
-    )
-    os.close(slave)
+    term = {**os.environ, "TERM": "xterm-256color"}
+    app = PtyApp([sys.executable, "-c", code, str(demo_dir), str(report)], env=term)
     try:
-        seen = b""
-        deadline = time.monotonic() + 30
-        while b"sorted by" not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                seen += os.read(master, 65536)
-        assert b"sorted by" in seen, seen[-500:]
-        os.write(master, b"q")
-        after = b""
-        while proc.poll() is None and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.2)[0]:
-                with contextlib.suppress(OSError):
-                    after += os.read(master, 65536)
-        assert proc.wait(timeout=10) == 0, after[-800:]
+        app.wait_for(MARKER, 30)
+        os.write(app.master, b"q")
+        app.settle(quiet=0.5, limit=20)
+        assert app.proc.wait(timeout=10) == 0, bytes(app.output[-800:])
         assert report.read_text() == "False"
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
+        app.close()

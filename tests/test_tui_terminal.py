@@ -4,46 +4,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import re
-import select
-import struct
-import subprocess
 import sys
-import termios
-import time
+
+from benchmarks.tui_pty import MARKER, PtyApp
 
 from goaltui.paths import WorkspacePaths
 from goaltui.tui.app import SWITCH_INTERVAL, create_app
 from test_tui_support import demo, demo_template, wait_until  # noqa: F401  (fixtures)
 
 TOP_LEFT = b"\x1b[1;1H"  # each full frame starts by moving the cursor home
-
-
-def _read_until(master: int, done: bytes, limit: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + limit
-    while done not in seen and time.monotonic() < deadline:
-        if select.select([master], [], [], 0.2)[0]:
-            with contextlib.suppress(OSError):
-                seen += os.read(master, 65536)
-    return seen
-
-
-def _read_until_quiet(master: int, quiet: float, limit: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and select.select([master], [], [], quiet)[0]:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    return seen
 
 
 def test_the_first_frame_is_the_whole_alignment_screen(
@@ -58,29 +29,17 @@ def test_the_first_frame_is_the_whole_alignment_screen(
         "from goaltui.cli import main\n"
         "main()\n"
     )
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(paths.data_dir)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        start_new_session=True,
-        env={**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"},
-    )
-    os.close(slave)
+    term = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    app = PtyApp([sys.executable, "-c", code, str(paths.data_dir)], env=term)
     try:
-        output = _read_until(master, b"sorted by", 30)
-        assert b"sorted by" in output, output[-500:]
-        output += _read_until_quiet(master, 0.3, 10)
-        os.write(master, b"q")
-        _read_until_quiet(master, 0.5, 20)
-        assert proc.wait(timeout=20) == 0
+        app.wait_for(MARKER, 30)
+        app.settle(quiet=0.3, limit=10)
+        output = bytes(app.output)
+        os.write(app.master, b"q")
+        app.settle(quiet=0.5, limit=20)
+        assert app.proc.wait(timeout=20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
+        app.close()
     starts = [m.start() for m in re.finditer(re.escape(TOP_LEFT), output)]
     assert starts, output[:500]
     frames = [output[a:b] for a, b in zip(starts, [*starts[1:], len(output)], strict=True)]
