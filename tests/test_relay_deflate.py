@@ -17,7 +17,7 @@ def _negotiated() -> tuple[PerMessageDeflate, PerMessageDeflate]:
     params = dict(response)
     client_side = PerMessageDeflate(
         remote_no_context_takeover=False,
-        local_no_context_takeover=False,
+        local_no_context_takeover="client_no_context_takeover" in params,
         remote_max_window_bits=int(params.get("server_max_window_bits") or 15),
         local_max_window_bits=int(params.get("client_max_window_bits") or 15),
     )
@@ -43,3 +43,15 @@ def test_incompressible_large_messages_still_arrive() -> None:
     sent = relay_side.encode(Frame(Opcode.BINARY, payload))
     assert sent.rsv1
     assert client_side.decode(sent).data == payload
+
+
+def test_clients_are_asked_to_deflate_each_message_afresh() -> None:
+    """The JS ws library applies its 1 KB threshold only without context takeover; its
+    large messages, each deflated on its own, all arrive."""
+    relay_side, client_side = _negotiated()
+    assert client_side.local_no_context_takeover
+    large = (b"goal title and description " * 200)[: 4 * MIN_SIZE]
+    for _ in range(3):
+        sent = client_side.encode(Frame(Opcode.BINARY, large))
+        assert sent.rsv1 and len(sent.data) < len(large) // 4
+        assert relay_side.decode(sent).data == large
