@@ -1,6 +1,7 @@
 """The TUI driven headless (Textual's Pilot) and in a real pseudo-terminal (``pty``).
 
-Rows: cold start to the first frame of the alignment tree (pty, whole process), key →
+Rows: cold start to the first frame of the alignment tree (pty, whole process), the same
+for an empty Textual app started alternately with it (the reference), key →
 screen for a cursor move (pty), bytes written per cursor move (pty), an
 edit saved from a form (headless, real engine), the longest event-loop stall during
 start-up, a remote merge of 1,000 changes and a compaction (a loop-lag probe in the
@@ -34,6 +35,7 @@ REMOTE_CHANGES = 1000
 QUICK_REMOTE_CHANGES = 20
 DOWN = b"\x1b[B"
 UP = b"\x1b[A"
+EMPTY_APP = Path(__file__).with_name("empty_textual_app.py")
 
 
 class LoopLag:
@@ -89,12 +91,15 @@ def _pty_rows(ctx: Context, size: int, data: Path, name: str) -> list[Row]:
     env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
     env.pop("NO_COLOR", None)
     start = Row(NAME, "cold start → first frame (pty, whole process)", size)
+    empty = Row(NAME, "empty Textual app: cold start → first frame (pty, reference)", size)
     latency = Row(NAME, "cursor move key → screen (pty)", size)
     sent = Row(NAME, "bytes to the terminal per cursor move (pty)", size, unit="B")
     rss = Row(NAME, "UI process resident memory (pty, VmRSS)", size, unit="B")
     runs = 1 if ctx.quick else PTY_STARTS
     moves = QUICK_MOVES if ctx.quick else MOVES
     for run in range(runs + 1):  # run 0 warms the page cache (and the mirror, if stale)
+        if run % 2:  # alternating, so that both see the same moments of the machine
+            _empty_start(env, empty, run)
         app = PtyApp(argv, env=env)
         try:
             first = app.wait_for(MARKER, 300)
@@ -113,8 +118,30 @@ def _pty_rows(ctx: Context, size: int, data: Path, name: str) -> list[Row]:
             raise Unavailable(str(exc)) from None
         finally:
             app.close()
+        if not run % 2:
+            _empty_start(env, empty, run)
+    start.note = "started alternately with the empty Textual app of the reference row"
+    empty.note = (
+        "benchmarks/empty_textual_app.py (one Static with the marker), timed the same way "
+        "in the same run: Textual's own floor on this machine; goaltui's cost is the difference"
+    )
     latency.note = "key written → last byte of the update read (done: 150 ms without output)"
-    return [start, latency, sent, rss]
+    return [start, empty, latency, sent, rss]
+
+
+def _empty_start(env: dict[str, str], row: Row, run: int) -> None:
+    """Start the empty Textual app once; its first frame's time goes to ``row`` (not run 0)."""
+    from benchmarks.tui_pty import MARKER, PtyApp, PtyTimeout
+
+    app = PtyApp([sys.executable, str(EMPTY_APP)], env=env)
+    try:
+        first = app.wait_for(MARKER, 60)
+    except PtyTimeout as exc:
+        raise Unavailable(f"empty Textual app: {exc}") from None
+    finally:
+        app.close()
+    if run:
+        row.samples.append(first)
 
 
 # --- headless, through Pilot ---------------------------------------------------------------
