@@ -7,7 +7,10 @@ benchmarks/empty_textual_app.py``).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 TEXT = "Goals (tree) · sorted by title · ? for keys"
@@ -15,7 +18,9 @@ TEXT = "Goals (tree) · sorted by title · ? for keys"
 
 
 class EmptyApp(App[None]):
-    """Nothing but one line of text."""
+    """Nothing but one line of text; ``q`` quits (as ``PtyApp.close`` expects)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
     def compose(self) -> ComposeResult:
         yield Static(TEXT)
