@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from goaltui.model.dates import date_of, today_date
+from goaltui.model.goal_warning import GoalWarning
 from goaltui.model.records import Record
 from goaltui.model.rollup import (
     checkin_order,
@@ -53,14 +53,6 @@ WARNING_CODES = (
     "stale_checkin",
     "objection_open",
 )
-
-
-@dataclass(frozen=True)
-class GoalWarning:
-    """Something about a goal that needs attention; ``code`` is one of WARNING_CODES."""
-
-    code: str
-    message: str
 
 
 Warning = GoalWarning  # the name the design uses; GoalWarning avoids shadowing the builtin

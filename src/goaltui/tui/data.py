@@ -1,17 +1,21 @@
 """Mirror rows → model records and derived facts, in batches for what is on screen.
 
 The rules (warnings, SMART) live in ``goaltui.model``; this module only fetches the
-records they need for a handful of goals at once through the mirror's indexes.
+records they need for a handful of goals at once through the mirror's indexes. The
+rules are imported when first used: the first frame's warnings are read ahead by a
+child process (``tui/prefetch.py``), and the app imports them after that frame.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goaltui.mirror.read import MirrorReader
-from goaltui.model import Record
-from goaltui.model.alignment import GoalWarning, goal_warnings, open_objections
+from goaltui.model.goal_warning import GoalWarning
+
+if TYPE_CHECKING:
+    from goaltui.model.records import Record
 
 __all__ = ["DERIVED", "batch_warnings", "names_of", "record_of", "titles_of"]
 
@@ -20,6 +24,8 @@ DERIVED = frozenset({"progress", "current", "current_at", "owner_name", "last_ch
 
 def record_of(collection: str, row: dict[str, Any]) -> Record:
     """A model Record from a mirror row (derived columns and nulls dropped)."""
+    from goaltui.model.records import Record
+
     data = {k: v for k, v in row.items() if k != "id" and k not in DERIVED and v is not None}
     return Record(collection, str(row["id"]), data)
 
@@ -45,6 +51,9 @@ def batch_warnings(
     reader: MirrorReader, goals: Sequence[dict[str, Any]], child_counts: dict[str, int]
 ) -> dict[str, list[GoalWarning]]:
     """The model's warnings for these goal rows, with a few indexed queries in all."""
+    from goaltui.model.alignment import goal_warnings, open_objections
+    from goaltui.model.records import Record
+
     ids = [str(g["id"]) for g in goals]
     if not ids:
         return {}

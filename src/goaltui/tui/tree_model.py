@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from goaltui.mirror.read import MirrorReader, quote
-from goaltui.model.alignment import GoalWarning
+from goaltui.model.goal_warning import GoalWarning
 from goaltui.tui.data import batch_warnings, names_of
 
 __all__ = ["SORTS", "AlignmentModel", "TreeRow"]

@@ -9,7 +9,6 @@ from textual import events, on
 from textual.screen import ModalScreen, Screen
 
 from goaltui.errors import GoaltuiError
-from goaltui.model.errors import ValidationError
 from goaltui.tui.backend import Backend, Change
 from goaltui.tui.messages import WorkspaceChanged
 
@@ -100,6 +99,8 @@ class WorkspaceScreen(Screen[None]):
 
     async def run_op(self, op: str, *, done: str | None = None, **kwargs: Any) -> Any:
         """Call one engine operation; show errors as a toast; None when it failed."""
+        from goaltui.model.errors import ValidationError  # not needed for the first frame
+
         try:
             result = await self.backend.call(op, **kwargs)
         except ValidationError as err:
