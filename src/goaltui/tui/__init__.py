@@ -17,13 +17,19 @@ def run_app(paths: WorkspacePaths) -> None:
     collector walked the young ones again and again meanwhile (measured: ~14% of the
     time to the first frame). It is paused until the first frame is out; the app then
     freezes what start-up made and turns it back on (``textual_leaks.freeze_startup``).
+
+    Before Textual is imported, a forked child starts reading the alignment tree's first
+    page (``tui/prefetch.py``), on another core while this process imports Textual.
     """
     import gc
 
     gc.disable()
     try:
+        from goaltui.tui.prefetch import Prefetch
+
+        first_page = Prefetch.start(paths)
         from goaltui.tui.app import run_app as run
 
-        run(paths)
+        run(paths, first_page=first_page)
     finally:
         gc.enable()

@@ -31,6 +31,7 @@ from goaltui.tui.textual_leaks import forget_closed, freeze_startup, unfreeze
 
 if TYPE_CHECKING:
     from goaltui.tui.dialogs.help import KeyHelp
+    from goaltui.tui.prefetch import FirstPage, Prefetch
     from goaltui.tui.screens.goal_detail import GoalDetailScreen
 
 __all__ = ["SCREENS", "GoalApp", "create_app", "run_app"]
@@ -56,6 +57,7 @@ REMOVAL_CHECK, REMOVAL_CHECKS = 0.02, 100  # a closed dialog is removed within 2
 SETTLE = 0.02  # seconds after a closed dialog was removed (its timers have stopped)
 SWITCH_INTERVAL = 0.0005  # seconds; see on_load
 WARM_MODULES = (
+    "goaltui.model.alignment",  # warnings of rows beyond the first page (tui/data.py)
     "goaltui.tui.dialogs.record_form",
     "goaltui.tui.dialogs.pick_record",
     "goaltui.tui.dialogs.help",
@@ -95,9 +97,17 @@ class GoalApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, paths: WorkspacePaths, *, engine: bool = True, theme: str = DARK) -> None:
+    def __init__(
+        self,
+        paths: WorkspacePaths,
+        *,
+        engine: bool = True,
+        theme: str = DARK,
+        first_page: Prefetch | None = None,
+    ) -> None:
         super().__init__()
         self.paths = paths
+        self._first_page = first_page
         self.engine = engine
         self.theme = theme
         self.backend: Backend | None = None
@@ -239,7 +249,14 @@ class GoalApp(App[None]):
 
         return make
 
+    def take_first_page(self) -> FirstPage | None:
+        """The tree's first page read ahead at start (``tui/prefetch.py``), once; or None."""
+        prefetch, self._first_page = self._first_page, None
+        return prefetch.take() if prefetch is not None else None
+
     async def on_unmount(self) -> None:
+        if self._first_page is not None:  # never taken (the app failed to open, or quit)
+            self._first_page.close()
         unfreeze()
         sys.setswitchinterval(self._switch_interval)
         if self.backend is not None:
@@ -383,11 +400,17 @@ _SCREEN_CLASSES: dict[str, tuple[str, str]] = {
 }
 
 
-def create_app(paths: WorkspacePaths, *, engine: bool = True, theme: str = DARK) -> GoalApp:
+def create_app(
+    paths: WorkspacePaths,
+    *,
+    engine: bool = True,
+    theme: str = DARK,
+    first_page: Prefetch | None = None,
+) -> GoalApp:
     """The app on one workspace (``engine=False`` writes in-process, for tests)."""
-    return GoalApp(paths, engine=engine, theme=theme)
+    return GoalApp(paths, engine=engine, theme=theme, first_page=first_page)
 
 
-def run_app(paths: WorkspacePaths) -> None:
-    """Run the TUI on ``paths`` until the user quits."""
-    create_app(paths).run()
+def run_app(paths: WorkspacePaths, *, first_page: Prefetch | None = None) -> None:
+    """Run the TUI on ``paths`` until the user quits (``first_page``: being read ahead)."""
+    create_app(paths, first_page=first_page).run()

@@ -64,7 +64,8 @@ class AlignmentScreen(WorkspaceScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.model.reload()
+        if not self._take_first_page():
+            self.model.reload()
         goals = self.query_one(GoalList)
         goals.refresh_rows()
         # Focused now, not through the app's queue (``goals.focus()``), which is busy until
@@ -76,6 +77,21 @@ class AlignmentScreen(WorkspaceScreen):
         self.watch(goals, "cursor", self._cursor_moved, init=False)
         self._heading()
         self._status(self.selected_id())
+
+    def _take_first_page(self) -> bool:
+        """Show the rows a child process read ahead at start, if the mirror is unchanged.
+
+        The app's first page (``tui/prefetch.py``) was read in the mirror state it names;
+        the backend found the mirror current when it opened, so the same state means the
+        same rows and warnings this screen would read now.
+        """
+        take = getattr(self.app, "take_first_page", None)
+        page = take() if take is not None else None
+        return (
+            page is not None
+            and page.state == self.reader.state()
+            and self.model.apply(page.snapshot)
+        )
 
     def on_unmount(self) -> None:
         if self._worker_reader is not None:
