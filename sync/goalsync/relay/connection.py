@@ -9,8 +9,12 @@ switch per frame in, an awaited context per frame out. So, once a peer has joine
   it is parsed, in the order received. A frame goes the usual way (the queue that
   ``recv`` reads) when the handler is unset, or when frames are already waiting in that
   queue (so that order is kept), and so do text and fragmented frames;
-- :meth:`RelayConnection.send_now` writes a frame to the socket without waiting. There
-  is no backpressure then, so a peer that does not read (its unsent bytes above
+- plain binary frames (final, no extension bit) are read by the relay itself
+  (``framing.py``), not by websockets' parser; every other frame is handed to websockets
+  whole, so its parser always starts at a frame boundary;
+- :meth:`RelayConnection.send_now` writes a frame to the socket without waiting (a small
+  one with a header of its own, as websockets would have written it). There is no
+  backpressure then, so a peer that does not read (its unsent bytes above
   ``max_buffer``, ``RelayLimits.max_unread``) is disconnected rather than buffered for
   without end.
 """
@@ -27,6 +31,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.protocol import Event, State
 
+from .deflate import MIN_SIZE, LargeMessageDeflate
+from .framing import FrameSplitter, binary_header, binary_payload
+
 __all__ = ["RelayConnection", "close_connection"]
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,48 @@ class RelayConnection(ServerConnection):
 
     frame_handler: Callable[[bytes], None] | None = None
     max_buffer: int = MAX_BUFFER
+    _splitter: FrameSplitter | None = None  # set once the connection is open
+    _unsplit = False  # frames came with the handshake: websockets parses everything
+    _plain_small = False  # small frames need no extension: sent with a header of our own
+
+    def data_received(self, data: bytes) -> None:
+        splitter = self._splitter or self._start_splitting()
+        if splitter is None:
+            super().data_received(data)
+            return
+        for frame in splitter.split(data):
+            payload = binary_payload(frame) if self._takes_frames_directly() else None
+            if payload is None:
+                super().data_received(frame)
+            else:
+                self.frame_handler(payload)  # type: ignore[misc]  # checked just above
+
+    def _start_splitting(self) -> FrameSplitter | None:
+        """A splitter, once the connection is open and websockets' reader holds nothing
+        (its parser waits for a frame's first byte); None until then, or for good if frames
+        came with the handshake."""
+        protocol = self.protocol
+        if self._unsplit or protocol.state is not State.OPEN:
+            return None
+        if protocol.reader.buffer:
+            self._unsplit = True
+            return None
+        self._plain_small = all(isinstance(e, LargeMessageDeflate) for e in protocol.extensions)
+        self._splitter = FrameSplitter(protocol.max_message_size)
+        return self._splitter
+
+    def _takes_frames_directly(self) -> bool:
+        """True when a plain binary frame can skip websockets: it would hand it straight to
+        the handler (see :meth:`process_event`)."""
+        protocol = self.protocol
+        queued = getattr(self.recv_messages, "frames", None)
+        return (
+            self.frame_handler is not None
+            and protocol.state is State.OPEN
+            and protocol.current_size is None
+            and queued is not None
+            and not len(queued)
+        )
 
     def process_event(self, event: Event) -> None:
         handler = self.frame_handler
@@ -58,11 +107,18 @@ class RelayConnection(ServerConnection):
     def send_now(self, frame: bytes) -> bool:
         """Queue a binary frame on the socket; False if the connection is not open (or was
         just dropped for not reading)."""
-        if self.protocol.state is not State.OPEN:
+        protocol = self.protocol
+        if protocol.state is not State.OPEN:
             return False
         try:
-            self.protocol.send_binary(frame)
-            self.send_data()
+            small = self._plain_small and len(frame) < MIN_SIZE
+            if small and not protocol.expect_continuation_frame:
+                if protocol.writes:  # websockets' own frames (a pong) go first
+                    self.send_data()
+                self.transport.write(binary_header(len(frame)) + frame)
+            else:
+                protocol.send_binary(frame)
+                self.send_data()
         except Exception as exc:  # the socket failed: end the connection
             self.set_connection_exc(exc)
             self.transport.abort()

@@ -27,12 +27,12 @@ from websockets.extensions.permessage_deflate import (
 )
 from websockets.frames import Frame, Opcode
 
-__all__ = ["MIN_SIZE", "large_message_deflate"]
+__all__ = ["MIN_SIZE", "LargeMessageDeflate", "large_message_deflate"]
 
 MIN_SIZE = 1024
 
 
-class _LargeMessageDeflate(PerMessageDeflate):
+class LargeMessageDeflate(PerMessageDeflate):
     """Sends a whole message smaller than ``MIN_SIZE`` as it is (RSV1 clear)."""
 
     def encode(self, frame: Frame) -> Frame:
@@ -47,7 +47,7 @@ class _Factory(ServerPerMessageDeflateFactory):
         self, params: Sequence[tuple[str, str | None]], accepted_extensions: Sequence[Extension]
     ) -> tuple[list[tuple[str, str | None]], PerMessageDeflate]:
         response, extension = super().process_request_params(params, accepted_extensions)
-        extension.__class__ = _LargeMessageDeflate  # same state, another encode
+        extension.__class__ = LargeMessageDeflate  # same state, another encode
         return response, extension
 
 
