@@ -106,6 +106,7 @@ def test_shortcuts_agree_with_the_binding_and_store_every_change(
     net = _Net(seed, fast_forward=fast)
     for _ in range(steps):
         net.step()
+        assert net.hub.heads == tuple(net.hub.doc.get_heads())  # remembered, never stale
     net.settle()
     heads = net.hub.heads
     assert all(tuple(p.get_heads()) == heads for p in net.peers)  # everyone converged
@@ -254,11 +255,11 @@ def _side_change(net: _Net) -> tuple[am.Document, bytes]:
 
 
 def test_a_change_applied_outside_sync_still_reaches_level_peers() -> None:
-    """The hub's heads moved without a sync message (a journal replay, an owner's
-    edit): the log asks the binding for what it missed."""
+    """The hub's heads moved without a sync message (a journal replay): the log asks
+    the binding for what it missed."""
     net = _settled_fast_net()
     side, change = _side_change(net)
-    apply_change_chunks(net.hub.doc, [change])
+    net.hub.apply_stored([change])
     for i in range(PEERS):
         net.hub_sends(i)
     net.settle()

@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING
 
-from goalsync.amcore import CorruptData, apply_change_chunks
+from goalsync.amcore import CorruptData
 from goalsync.protocol.messages import (
     DocUnavailable,
     Ephemeral,
@@ -278,11 +278,9 @@ class DocumentRouter:
         if not chunks:
             return
         try:
-            apply_change_chunks(doc.doc, chunks)
+            doc.apply_stored(chunks)
         except CorruptData as exc:  # our own durable bytes: should never happen
             log.error("document %s: journaled changes do not apply: %s", doc.doc_id, exc)
-            return
-        doc.mark_saved()
 
     async def _first_push(self, doc_id: str, conn: Conn, msg: Sync | Request) -> bool:
         """Store a new document's first push without decoding it (see ``firstpush``);

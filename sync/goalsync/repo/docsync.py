@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from automerge import core as am
 
-from goalsync.amcore import changes_only_message, is_panic
+from goalsync.amcore import apply_change_chunks, changes_only_message, is_panic
 from goalsync.protocol.docid import validate_document_id
 from goalsync.storage import DocumentStore, StorageKey
 from goalsync.storage.docstore import INCREMENTAL
@@ -70,7 +70,13 @@ def _decode(data: bytes) -> am.Message:
 
 
 class DocSync:
-    """A document, the durable store behind it, and one ``SyncState`` per peer."""
+    """A document, the durable store behind it, and one ``SyncState`` per peer.
+
+    With ``fast_forward`` the document is this object's alone: it is changed only through
+    its methods (:meth:`receive`, :meth:`refresh`, :meth:`reload`, :meth:`apply_stored`),
+    which lets it remember its heads between changes instead of asking the binding each
+    time (a relay read them ~10 times per message).
+    """
 
     def __init__(
         self,
@@ -90,8 +96,11 @@ class DocSync:
         self.problems: list[str] = []
         self._peers: dict[str, _Peer] = {}
         self._received: list[bytes] | None = []  # change entries applied since the last save
+        self._heads: Heads | None = None  # remembered with fast_forward (see the class)
+        self._log: ChangeLog | None = None
         self.doc, self._known, self._saved = self._load()
-        self._log = ChangeLog(self.heads) if fast_forward else None
+        if fast_forward:
+            self._log = ChangeLog(self.heads)
 
     @classmethod
     def adopt(
@@ -110,6 +119,7 @@ class DocSync:
         self._received = []
         self.doc, self._known, self._saved = doc, known, tuple(doc.get_heads())
         self._log = None
+        self._heads = None
         return self
 
     def mark_saved(self) -> None:
@@ -148,7 +158,12 @@ class DocSync:
     @property
     def heads(self) -> Heads:
         """Our current heads."""
-        return tuple(self.doc.get_heads())
+        heads = self._heads
+        if heads is None:
+            heads = tuple(self.doc.get_heads())
+            if self._log is not None:
+                self._heads = heads
+        return heads
 
     @property
     def unsaved(self) -> bool:
@@ -212,16 +227,29 @@ class DocSync:
         """Take in chunks other processes stored; True if our heads changed."""
         self.persist()
         before = self.heads
-        self.store.refresh(self.doc_id, self.doc, self._known)
+        try:
+            self.store.refresh(self.doc_id, self.doc, self._known)
+        finally:
+            self._heads = None
         self.mark_saved()
         return self._saved != before
 
     def reload(self) -> None:
         """Replace the document with what storage holds (after a failed apply)."""
         self.doc, self._known, self._saved = self._load()
+        self._heads = None
         self._received = []
         if self._log is not None:
             self._log = ChangeLog(self.heads)
+
+    def apply_stored(self, chunks: list[bytes]) -> None:
+        """Apply change chunks that are stored already (e.g. a relay's journal), so
+        they count as saved. Raises ``CorruptData`` if they do not apply."""
+        try:
+            apply_change_chunks(self.doc, chunks)
+        finally:
+            self._heads = None
+        self.mark_saved()
 
     # -- sync --------------------------------------------------------------------------
 
@@ -267,10 +295,12 @@ class DocSync:
         try:
             self.doc.receive_sync_message(state, message)
         except BaseException as exc:
+            self._heads = None
             if not isinstance(exc, Exception) and not is_panic(exc):
                 raise
             self._recover(peer)
             raise RejectedMessage(f"sync message could not be applied: {exc}") from None
+        self._heads = None  # it may have applied changes
 
     def _note_received(self, info: SyncMessageInfo) -> None:
         """Keep the change entries of a message applied but not stored yet (a whole
