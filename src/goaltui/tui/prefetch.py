@@ -76,12 +76,18 @@ class Prefetch:
 
     @classmethod
     def start(cls, paths: WorkspacePaths, rows: int | None = None) -> Prefetch | None:
-        """Fork the child; None with a single core (the child would only compete)."""
-        if len(os.sched_getaffinity(0)) < 2:
+        """Fork the child; None with a single core (the child would only compete) or
+        where there is no ``fork``: the app then reads the page itself."""
+        if not hasattr(os, "fork") or _cores() < 2:
             return None
         rows = terminal_rows() if rows is None else rows
         read_end, write_end = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
             _child(paths, rows, write_end)
@@ -123,6 +129,12 @@ class Prefetch:
                 os.waitpid(self.pid, 0)
         except (ChildProcessError, ProcessLookupError):
             pass
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _child(paths: WorkspacePaths, rows: int, fd: int) -> None:
