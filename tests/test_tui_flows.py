@@ -256,6 +256,7 @@ async def test_goals_on_a_parent_loop_made_by_a_merge_show_as_roots(
     with Workspace.open(paths) as ws:
         first = ws.add_goal("Loop end one", level="strategic")
         second = ws.add_goal("Loop end two", level="strategic")
+        child = ws.add_goal("Under loop end one", level="team", parent=first)
     other = WorkspacePaths(tmp_path / "laptop", paths.name)
     shutil.copytree(paths.data_dir, other.data_dir)
     with Workspace.open(paths) as ws:
@@ -277,3 +278,8 @@ async def test_goals_on_a_parent_loop_made_by_a_merge_show_as_roots(
         screen.model.ensure_facts(0, len(screen.model.rows))
         for row in rows:  # each is marked ⚠l, and why is said on its status line
             assert "parent_loop" in [w.code for w in screen.model.warnings(row) or []]
+        index = screen.model.index_of(first)
+        assert index is not None and screen.model.expand(index)
+        shown = [(r.id, r.depth) for r in screen.model.rows]
+        assert (child, 1) in shown  # its own child, under it ...
+        assert (second, 1) not in shown  # ... but not the other end of the loop

@@ -69,6 +69,7 @@ class Snapshot:
     more: bool
     loaded_tops: int
     facts: _Facts
+    loops: list[str]  # goals on a parent loop when the rows were read
 
 
 class AlignmentModel:
@@ -107,14 +108,16 @@ class AlignmentModel:
         shadow.expanded, shadow.sort, shadow.filter = set(self.expanded), self.sort, self.filter
         shadow._load_tops(max(self._loaded_tops, count or FIRST_PAGE))
         shadow.ensure_facts(*facts)
-        return Snapshot(self.shape, shadow.rows, shadow.more, shadow._loaded_tops, shadow._facts)
+        return Snapshot(
+            self.shape, shadow.rows, shadow.more, shadow._loaded_tops, shadow._facts, shadow._loops
+        )
 
     def apply(self, snap: Snapshot) -> bool:
         """Take rows from :meth:`snapshot`; False (nothing done) if the shape changed since."""
         if snap.shape != self.shape:
             return False
         self.rows, self.more, self._loaded_tops = snap.rows, snap.more, snap.loaded_tops
-        self._facts = snap.facts
+        self._facts, self._loops = snap.facts, snap.loops
         return True
 
     def refresh_goals(self, ids: set[str]) -> list[int]:
