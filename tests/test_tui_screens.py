@@ -14,6 +14,7 @@ from goalsync.relay.server import Relay
 from goalsync.storage import DocumentStore, FileChunkStore
 from goaltui.paths import WorkspacePaths
 from goaltui.tui.app import create_app
+from goaltui.tui.backend import Backend, Change
 from goaltui.tui.dialogs.prompt import Prompt
 from goaltui.tui.dialogs.record_form import RecordForm
 from goaltui.tui.screens.alignment import AlignmentScreen
@@ -238,6 +239,27 @@ async def test_type_a_new_value_for_a_conflict(tmp_path: Path, relay: Relay) -> 
     with Workspace.open(paths) as ws:
         assert ws.get(goal).title == "Grow EU revenue to 2M" and ws.conflicts() == []
     assert mirror_rows(paths, "goals", id=goal)[0]["title"] == "Grow EU revenue to 2M"
+
+
+async def test_an_edit_made_before_the_engine_starts_reaches_the_screens(demo: Any) -> None:
+    """The screens read the mirror, the engine starts after the first frame: a second
+    process's edit in between must still make them re-read (the engine reports only the
+    changes it sees once it is ready)."""
+    paths, _ = demo
+    with Workspace.open(paths) as ws:
+        ws.ensure_mirror()  # fresh: the engine is started later, not at open
+    backend = await Backend.open(paths, engine=True)
+    changes: list[Change] = []
+    backend.on_change(changes.append)
+    try:
+        with Workspace.open(paths) as other:
+            other.add_goal("Written before the engine started", level="strategic")
+        backend.start_engine()
+        await backend.call("whoami")  # waits for the engine to be ready
+        assert backend.uses_engine
+        assert any(c.everything and c.origin == "disk" for c in changes)
+    finally:
+        await backend.close()
 
 
 async def test_with_the_real_engine_a_new_goal_is_durable(demo: Any) -> None:

@@ -11,6 +11,7 @@ the first write, with the same ``call(op, **kwargs)`` shape.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ class Backend:
             return backend
         backend = cls(paths, reader, None)
         holder.append(backend)
-        backend._start = lambda: _start_engine(paths, emit)
+        backend._start = functools.partial(_start_engine_later, paths, emit, reader.state())
         return backend
 
     @property
@@ -176,6 +177,23 @@ async def _start_engine(paths: WorkspacePaths, emit: ChangeCallback) -> _Writer:
 
     client = await EngineClient.start(paths)
     return _EngineWriter(client, emit)
+
+
+async def _start_engine_later(
+    paths: WorkspacePaths, emit: ChangeCallback, read_in: str | None
+) -> _Writer:
+    """The engine, started after the screens read the mirror in state ``read_in``. If
+    another process wrote meanwhile, the mirror moved without an event from the engine
+    (it only reports its own changes after it is ready): the screens are told to re-read."""
+    writer = await _start_engine(paths, emit)
+    reader = MirrorReader(paths.mirror)
+    try:
+        moved = reader.state() != read_in
+    finally:
+        reader.close()
+    if moved:
+        emit(Change("merge", (), "disk", everything=True))
+    return writer
 
 
 class _EngineWriter:
