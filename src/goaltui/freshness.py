@@ -15,7 +15,7 @@ from goaltui.paths import WorkspacePaths
 if TYPE_CHECKING:
     from goaltui.mirror.read import MirrorReader
 
-__all__ = ["fresh_reader", "storage_fingerprint"]
+__all__ = ["current_reader", "fresh_reader", "storage_fingerprint"]
 
 
 def storage_fingerprint(paths: WorkspacePaths) -> str:
@@ -29,6 +29,19 @@ def storage_fingerprint(paths: WorkspacePaths) -> str:
     return fingerprint(FileChunkStore(paths.repo), doc_id)
 
 
+def current_reader(paths: WorkspacePaths) -> MirrorReader | None:
+    """A MirrorReader if the workspace's mirror exists and is up to date, else None."""
+    from goaltui.mirror.read import MirrorReader
+
+    if not paths.exists() or not paths.mirror.exists():
+        return None
+    reader = MirrorReader(paths.mirror)
+    if reader.state() == storage_fingerprint(paths):
+        return reader
+    reader.close()
+    return None
+
+
 def fresh_reader(paths: WorkspacePaths, open_workspace: Callable[[], Any]) -> MirrorReader:
     """A MirrorReader on an up-to-date mirror; opens the workspace only if needed."""
     from goaltui.mirror.read import MirrorReader
@@ -39,10 +52,8 @@ def fresh_reader(paths: WorkspacePaths, open_workspace: Callable[[], Any]) -> Mi
             f"no workspace {paths.name!r} in {paths.data_dir} (workspaces: {names}); "
             "create one with 'goaltui init NAME' or 'goaltui demo'"
         )
-    if paths.mirror.exists():
-        reader = MirrorReader(paths.mirror)
-        if reader.state() == storage_fingerprint(paths):
-            return reader
-        reader.close()
+    reader = current_reader(paths)
+    if reader is not None:
+        return reader
     open_workspace().ensure_mirror()
     return MirrorReader(paths.mirror)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from goaltui.errors import GoaltuiError, StorageProblem
-from goaltui.freshness import fresh_reader
+from goaltui.freshness import current_reader, fresh_reader
 from goaltui.mirror.read import MirrorReader
 from goaltui.paths import WorkspacePaths
 
@@ -87,7 +87,7 @@ class Backend:
             direct.seen(backend.reader.state())
             holder.append(backend)
             return backend
-        reader = _reader_if_fresh(paths)
+        reader = current_reader(paths)
         if reader is None:
             writer = await _start_engine(paths, emit)
             backend = cls(paths, fresh_reader(paths, direct.workspace), writer)
@@ -158,18 +158,6 @@ def _engine_available() -> bool:
         return importlib.util.find_spec("goaltui.engine.client") is not None
     except ImportError:
         return False
-
-
-def _reader_if_fresh(paths: WorkspacePaths) -> MirrorReader | None:
-    from goaltui.freshness import storage_fingerprint
-
-    if not paths.exists() or not paths.mirror.exists():
-        return None
-    reader = MirrorReader(paths.mirror)
-    if reader.state() == storage_fingerprint(paths):
-        return reader
-    reader.close()
-    return None
 
 
 async def _start_engine(paths: WorkspacePaths, emit: ChangeCallback) -> _Writer:

@@ -41,15 +41,15 @@ class FirstPage:
 
 def read_first_page(paths: WorkspacePaths, rows: int) -> FirstPage | None:
     """The tree's first page, if the mirror is current (else None: the app catches up)."""
-    from goaltui.freshness import storage_fingerprint
-    from goaltui.mirror.read import MirrorReader
+    from goaltui.freshness import current_reader
     from goaltui.tui.tree_model import AlignmentModel
 
-    if not paths.exists() or not paths.mirror.exists():
+    reader = current_reader(paths)
+    if reader is None:
         return None
-    with MirrorReader(paths.mirror) as reader:
+    with reader:
         state = reader.state()
-        if state is None or state != storage_fingerprint(paths):
+        if state is None:
             return None
         snapshot = AlignmentModel(reader).snapshot(reader, facts=(0, rows))
         if reader.state() != state:  # written meanwhile: the rows may mix two states
