@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -70,6 +71,23 @@ async def test_status_line_follows_the_cursor_in_the_same_step(demo: Any) -> Non
         assert str(target) in str(screen.query_one("#status-line").render())
 
 
+def _current_goal(screen: Any) -> str:
+    """The id of the goal under the alignment list's cursor."""
+    row = screen.goals.current
+    assert row is not None
+    return str(row.id)
+
+
+def _lists_title(screen: Any, goal_id: str, title: str) -> Callable[[], bool]:
+    """Whether the alignment model's row of ``goal_id`` has ``title`` now."""
+
+    def listed() -> bool:
+        index = screen.model.index_of(goal_id)
+        return index is not None and screen.model.rows[index].goal["title"] == title
+
+    return listed
+
+
 async def test_a_forms_own_change_is_shown_as_it_closes_not_under_it(demo: Any) -> None:
     """While a form saves, the list under it is not repainted (that made Textual re-render
     the whole form mid-save); the row has the new value by the time the form is popped,
@@ -78,15 +96,10 @@ async def test_a_forms_own_change_is_shown_as_it_closes_not_under_it(demo: Any) 
     app = create_app(paths, engine=False)
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await started(pilot)
-        row = screen.goals.current
-        assert row is not None
-        goal_id = row.id
+        goal_id = _current_goal(screen)
         under_form: list[bool] = []
         at_pop: list[bool] = []
-
-        def listed() -> bool:
-            index = screen.model.index_of(goal_id)
-            return index is not None and screen.model.rows[index].goal["title"] == "Saved"
+        listed = _lists_title(screen, goal_id, "Saved")
 
         def popped(top: Any) -> None:
             if top is screen:
@@ -118,9 +131,7 @@ async def test_a_change_from_elsewhere_reaches_the_list_under_an_open_dialog(dem
     app = create_app(paths, engine=False)
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await started(pilot)
-        row = screen.goals.current
-        assert row is not None
-        goal_id = row.id
+        goal_id = _current_goal(screen)
         form = RecordForm(
             "goal", submit=lambda fields: asyncio.sleep(0), choices=lambda r, c: [], values={}
         )
@@ -128,13 +139,7 @@ async def test_a_change_from_elsewhere_reaches_the_list_under_an_open_dialog(dem
         await wait_until(pilot, lambda: app.screen is form and form.is_mounted, "form")
         with Workspace.open(paths) as other:  # a second writer on the same directory
             other.edit(goal_id, {"title": "Renamed elsewhere"})
-
-        def listed() -> bool:
-            index = screen.model.index_of(goal_id)
-            return index is not None and screen.model.rows[index].goal["title"] == (
-                "Renamed elsewhere"
-            )
-
+        listed = _lists_title(screen, goal_id, "Renamed elsewhere")
         await wait_until(pilot, listed, "the row under the form re-read")
         assert app.screen is form
 
