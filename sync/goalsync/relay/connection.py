@@ -56,11 +56,12 @@ class RelayConnection(ServerConnection):
             super().data_received(data)
             return
         for frame in splitter.split(data):
-            payload = binary_payload(frame) if self._takes_frames_directly() else None
-            if payload is None:
+            handler = self._direct_handler()
+            payload = binary_payload(frame) if handler is not None else None
+            if handler is None or payload is None:
                 super().data_received(frame)
             else:
-                self.frame_handler(payload)  # type: ignore[misc]  # checked just above
+                handler(payload)
 
     def _start_splitting(self) -> FrameSplitter | None:
         """A splitter, once the connection is open and websockets' reader holds nothing
@@ -76,32 +77,28 @@ class RelayConnection(ServerConnection):
         self._splitter = FrameSplitter(protocol.max_message_size)
         return self._splitter
 
-    def _takes_frames_directly(self) -> bool:
-        """True when a plain binary frame can skip websockets: it would hand it straight to
-        the handler (see :meth:`process_event`)."""
+    def _direct_handler(self) -> Callable[[bytes], None] | None:
+        """The frame handler if a plain binary frame can skip websockets now (it would hand
+        the frame straight to it, see :meth:`process_event`), else None."""
         protocol = self.protocol
-        queued = getattr(self.recv_messages, "frames", None)
-        return (
-            self.frame_handler is not None
-            and protocol.state is State.OPEN
-            and protocol.current_size is None
-            and queued is not None
-            and not len(queued)
-        )
+        if protocol.state is not State.OPEN or protocol.current_size is not None:
+            return None
+        return self._free_handler()
+
+    def _free_handler(self) -> Callable[[bytes], None] | None:
+        """The frame handler, unless it is unset or frames wait in the queue that ``recv``
+        reads (handing it one now would change their order)."""
+        queued = getattr(self.recv_messages, "frames", None)  # None: unknown, keep order
+        if queued is None or len(queued):
+            return None
+        return self.frame_handler
 
     def process_event(self, event: Event) -> None:
-        handler = self.frame_handler
-        queued = getattr(self.recv_messages, "frames", None)  # None: unknown, keep order
-        if (
-            handler is not None
-            and queued is not None
-            and isinstance(event, Frame)
-            and event.opcode is Opcode.BINARY
-            and event.fin
-            and not len(queued)
-        ):
-            handler(bytes(event.data))
-            return
+        if isinstance(event, Frame) and event.opcode is Opcode.BINARY and event.fin:
+            handler = self._free_handler()
+            if handler is not None:
+                handler(bytes(event.data))
+                return
         super().process_event(event)
 
     def send_now(self, frame: bytes) -> bool:
