@@ -295,12 +295,12 @@ class DocSync:
         try:
             self.doc.receive_sync_message(state, message)
         except BaseException as exc:
-            self._heads = None
             if not isinstance(exc, Exception) and not is_panic(exc):
                 raise
             self._recover(peer)
             raise RejectedMessage(f"sync message could not be applied: {exc}") from None
-        self._heads = None  # it may have applied changes
+        finally:
+            self._heads = None  # it may have applied changes, or some before failing
 
     def _note_received(self, info: SyncMessageInfo) -> None:
         """Keep the change entries of a message applied but not stored yet (a whole
