@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from goalsync.amcore import SYNC_V2, CorruptData, encode_uleb, read_uleb
+from goalsync.amcore import SYNC_V2, CorruptData, read_uleb
+from goalsync.repo.changelog import encode_sync_message
 from goalsync.storage.chunks import heads_name, snapshot_heads
 from goalsync.storage.docstore import SNAPSHOT
 from goalsync.storage.keys import StorageKey
@@ -100,6 +101,5 @@ def read_first_push(data: bytes) -> FirstPush | None:
 def ack_message(heads: tuple[bytes, ...]) -> bytes:
     """The sync message the binding sends after taking in a document at ``heads``:
     our heads, nothing needed, one "have" at those heads with an empty bloom filter."""
-    ordered = sorted(heads)
-    hashes = encode_uleb(len(ordered)) + b"".join(ordered)
-    return bytes([SYNC_V2]) + hashes + b"\x00" + b"\x01" + hashes + b"\x00" + b"\x00"
+    ordered = tuple(sorted(heads))
+    return encode_sync_message(ordered, ordered, b"", ())
