@@ -1,12 +1,19 @@
 """The relay's journal: durable before acknowledged, moved into the store, replayed after
-a crash, a torn tail kept aside; and a relay killed outright loses no acknowledged edit."""
+a crash, a torn tail kept aside, files made of zeros ahead of need; and a relay killed
+outright loses no acknowledged edit."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
+import random
 import signal
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +23,7 @@ from websockets.asyncio.client import connect
 from goalsync.protocol.docid import new_document_id
 from goalsync.protocol.messages import Sync
 from goalsync.relay import Relay, TokenStore
-from goalsync.relay.journal import Journal, JournalInUse
+from goalsync.relay.journal import SEGMENT, Journal, JournalInUse
 from goalsync.repo.client import sync_once
 from goalsync.repo.docsync import DocSync
 from goalsync.storage import DocumentStore, FileChunkStore, MemoryChunkStore
@@ -35,6 +42,21 @@ def _store(tmp_path: Path) -> DocumentStore:
 
 def _journal_files(tmp_path: Path) -> list[str]:
     return sorted(p.name for p in (tmp_path / "journal").glob("journal-*"))
+
+
+def _record_size(doc_id: str, data: bytes) -> int:
+    """A record's bytes in the file: magic, length and CRC32 (10), the id's length, the id."""
+    return 10 + 1 + len(doc_id) + len(data)
+
+
+def _incremental(store: DocumentStore, doc_id: str) -> bytes:
+    """What recovery moved for ``doc_id``: its changes, concatenated, in one incremental."""
+    ((_, data),) = store.chunks.load_range((doc_id, "incremental"))
+    return data
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 _CRASHER = """
@@ -86,17 +108,129 @@ async def test_a_crash_leaves_the_journal_and_the_next_start_moves_it(tmp_path: 
     assert len(_journal_files(tmp_path)) == 1  # the new, empty journal
 
 
-async def test_a_torn_last_record_is_dropped_and_the_file_kept_aside(tmp_path: Path) -> None:
+async def test_committed_rounds_are_recovered_from_a_preallocated_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A journal file is made of zeros ahead of need and rounds overwrite them: after a
+    crash it is a whole number of segments, its records then zeros, a clean end."""
+    doc_id = new_document_id()
+    _, first = _changes(a="1")
+    _, second = _changes(b="2")
+    _, third = _changes(c="3")
+    _crash_after_commits(tmp_path, doc_id, first, second, third)
+    (path,) = (tmp_path / "journal").glob("journal-*")
+    size = path.stat().st_size
+    used = sum(_record_size(doc_id, data) for data in (first, second, third))
+    assert size >= SEGMENT and size % SEGMENT == 0  # zeros written ahead, a segment each
+    assert path.read_bytes()[used:] == bytes(size - used)
+    store = _store(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        assert Journal(tmp_path / "journal", store).recover() == 3
+    assert _incremental(store, doc_id) == first + second + third
+    assert sorted(store.load(doc_id).doc.keys(am.ROOT)) == ["a", "b", "c"]
+    assert not list((tmp_path / "journal").glob("*.bad"))
+    assert _warnings(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("damage", "moved"),
+    [
+        ("torn at the end of the file", 1),
+        ("torn, zeros after it", 1),  # the record's own end reads as zeros: still torn
+        ("garbage among the zeros", 2),
+    ],
+)
+async def test_a_torn_last_record_is_dropped_and_the_file_kept_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str, moved: int
+) -> None:
     doc_id = new_document_id()
     _, first = _changes(a="1")
     _, second = _changes(b="2")
     _crash_after_commits(tmp_path, doc_id, first, second)
     (path,) = (tmp_path / "journal").glob("journal-*")
-    path.write_bytes(path.read_bytes()[:-3])  # the crash cut the last record short
+    end = _record_size(doc_id, first) + _record_size(doc_id, second)
+    blob = bytearray(path.read_bytes())
+    assert blob[end:] == bytes(len(blob) - end)
+    if damage == "torn at the end of the file":
+        del blob[end - 3 :]  # the crash cut the last record short
+    elif damage == "torn, zeros after it":
+        blob[end - 3 : end] = bytes(3)  # its last page never reached the disk
+    else:
+        blob[end + 1000] = 1
+    path.write_bytes(blob)
     store = _store(tmp_path)
-    assert Journal(tmp_path / "journal", store).recover() == 1
-    assert sorted(store.load(doc_id).doc.keys(am.ROOT)) == ["a"]
+    with caplog.at_level(logging.WARNING):
+        assert Journal(tmp_path / "journal", store).recover() == moved
+    assert sorted(store.load(doc_id).doc.keys(am.ROOT)) == ["a", "b"][:moved]
     assert f"{path.name}.bad" in _journal_files(tmp_path)
+    assert any("partial or damaged" in message for message in _warnings(caplog))
+
+
+_ROUNDS = """
+import asyncio, os, random, sys
+from pathlib import Path
+from goalsync.relay.journal import Journal
+from goalsync.storage import DocumentStore, FileChunkStore
+
+async def main(root, doc_id, sizes):
+    journal = Journal(root / "journal", DocumentStore(FileChunkStore(root / "repo")))
+    journal.recover()
+    for n, size in enumerate(sizes):
+        await journal.commit(doc_id, random.Random(n).randbytes(size))
+    await asyncio.sleep(0.5)  # zeros made ahead of need have reached the file, or not
+    os._exit(9)
+
+asyncio.run(main(Path(sys.argv[1]), sys.argv[2], [int(size) for size in sys.argv[3:]]))
+"""
+
+
+def test_a_round_bigger_than_the_zeros_commits_and_is_recovered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A round that does not fit in the zeros is written past the file's end; the next
+    one, bigger than what is left, waits for the zeros made meanwhile."""
+    sizes = [100, SEGMENT + SEGMENT // 2, SEGMENT * 3 // 5, 100]
+    doc_id = new_document_id()
+    argv = [sys.executable, "-c", _ROUNDS, str(tmp_path), doc_id, *map(str, sizes)]
+    run = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
+    assert run.returncode == 9, run.stderr
+    (path,) = (tmp_path / "journal").glob("journal-*")
+    assert path.stat().st_size > SEGMENT * 2
+    store = _store(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        assert Journal(tmp_path / "journal", store).recover() == len(sizes)
+    expected = b"".join(random.Random(n).randbytes(size) for n, size in enumerate(sizes))
+    assert _incremental(store, doc_id) == expected
+    assert not list((tmp_path / "journal").glob("*.bad"))
+    assert _warnings(caplog) == []
+
+
+@pytest.fixture
+def no_umask() -> Iterator[None]:
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+async def test_journal_files_are_0600_whatever_the_umask(tmp_path: Path, no_umask: None) -> None:
+    def modes() -> dict[str, int]:
+        found = {}
+        for path in (tmp_path / "journal").glob("journal-*"):
+            with contextlib.suppress(FileNotFoundError):  # moved into the store meanwhile
+                found[path.name] = stat.S_IMODE(path.stat().st_mode)
+        return found
+
+    journal = Journal(tmp_path / "journal", _store(tmp_path), interval=0.0)
+    journal.recover()
+    first = modes()
+    for _ in range(2):  # the second round goes to a file made on rotation, in a thread
+        await journal.commit(new_document_id(), b"x")
+    second = modes()
+    await journal.close()
+    assert len(first) == 1 and second.keys() - first.keys()
+    assert set(first.values()) | set(second.values()) == {0o600}
 
 
 async def test_rotation_moves_old_changes_while_new_ones_commit(tmp_path: Path) -> None:
@@ -250,6 +384,53 @@ def test_a_failed_write_is_reported_and_leaves_the_journal_whole(tmp_path: Path)
     moved = Journal(tmp_path / "journal", _store(tmp_path)).recover()
     assert moved == int(total)  # every acknowledged change, none of the refused one
     assert not list((tmp_path / "journal").glob("*.bad"))
+
+
+_TEARER = """
+import asyncio, os, resource, signal, sys
+from pathlib import Path
+from goalsync.relay.journal import Journal
+from goalsync.storage import DocumentStore, FileChunkStore
+
+async def main(root, doc_id, then):
+    journal = Journal(root / "journal", DocumentStore(FileChunkStore(root / "repo")))
+    journal.recover()
+    await journal.commit(doc_id, b"x" * 500)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (3000, hard))
+    # one round of three records: two of them whole below the limit, the third cut
+    results = await asyncio.gather(
+        *(journal.commit(doc_id, bytes([n]) * 1000) for n in b"ABC"), return_exceptions=True
+    )
+    assert all(isinstance(result, OSError) for result in results), results
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+    if then:
+        await journal.commit(doc_id, then.encode())  # shorter than the refused round
+    os._exit(9)
+
+asyncio.run(main(Path(sys.argv[1]), sys.argv[2], sys.argv[3]))
+"""
+
+
+@pytest.mark.parametrize("then", ["", "after"])
+def test_a_refused_round_is_not_recovered_even_its_whole_records(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, then: str
+) -> None:
+    """The disk takes two whole records of a round, then refuses the rest: the round
+    fails, and neither a crash right after nor a later, shorter round may bring them
+    back (they were never acknowledged) or leave anything torn behind."""
+    doc_id = new_document_id()
+    argv = [sys.executable, "-c", _TEARER, str(tmp_path), doc_id, then]
+    run = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
+    assert run.returncode == 9, run.stderr
+    store = _store(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        moved = Journal(tmp_path / "journal", store).recover()
+    assert moved == (2 if then else 1)
+    assert _incremental(store, doc_id) == b"x" * 500 + then.encode()
+    assert not list((tmp_path / "journal").glob("*.bad"))
+    assert _warnings(caplog) == []
 
 
 async def test_a_document_stored_in_many_pieces_is_compacted_when_loaded(

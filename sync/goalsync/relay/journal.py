@@ -2,10 +2,16 @@
 
 Storing every received change as its own durable file (temporary file, fsync, rename,
 fsync of the directory) costs this machine ~0.6 ms of CPU per change, the largest
-part of a relay's work per edit. Instead, each change is appended to a journal file,
+part of a relay's work per edit. Instead, each change is written to a journal file,
 and one ``fdatasync`` makes a whole round of them durable, across documents (group
 commit: changes that arrive while a round is written go in the next one). Nothing is
 acknowledged or forwarded before its round is durable.
+
+A journal file is made of zeros ahead of need (:data:`SEGMENT` at a time, durably, in a
+thread), and each round overwrites them in place: as the file's size does not change,
+``fdatasync`` writes the data only, not the inode too (measured on the dev VM: 2 disk
+writes and ~80 µs of CPU per round instead of 3 and ~120 µs). A round that does not fit
+in the zeros (a huge one, or making them failed) is simply written past the end.
 
 Every ten seconds (or when the journal grows large) a checkpoint starts a new journal
 file and moves the old one's changes into the document store, in the automerge-repo
@@ -14,9 +20,10 @@ layout: one durable incremental per document, then the old file is removed. (Eve
 document gathered five times as many incremental files, all read when it is loaded.)
 Until a change has moved, :meth:`Journal.pending` gives it, so a document loaded from
 the store meanwhile gets it too. At start, :meth:`Journal.recover` moves what a crash left
-behind; a record cut short by the crash was never acknowledged and is dropped, and a
-damaged file is kept aside (``.bad``), never deleted. A clean stop leaves no journal,
-so another server (the official one) can serve the data directory as it is.
+behind: zeros after the last record are a file's clean end; a record cut short by the
+crash (zeros after it or not) was never acknowledged and is dropped, and a file with
+such a record, or damage, is kept aside (``.bad``), never deleted. A clean stop leaves
+no journal, so another server (the official one) can serve the data directory as it is.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from goalsync.durable import FILE_MODE, fsync_dir, private_dir
 from goalsync.storage import DocumentStore
 from goalsync.storage.docstore import INCREMENTAL
 
-__all__ = ["Journal", "JournalInUse"]
+__all__ = ["SEGMENT", "Journal", "JournalInUse"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +51,13 @@ _HEADER = struct.Struct(">2sII")  # magic, payload length, crc32 of the payload
 _MAGIC = b"GJ"
 _PREFIX = "journal-"
 _SUFFIX = ".log"
+
+# Journal files grow by this many durable zeros at a time, so that rounds overwrite them
+# without changing the file's size. A new file costs one such write (every 10 s); 1 MiB
+# holds a few thousand rounds of edits, and half of it left is time enough to make the
+# next one in a thread before the rounds reach it.
+SEGMENT = 1024 * 1024
+_ZEROS = bytes(SEGMENT)
 
 Pending = dict[str, list[bytes]]
 
@@ -58,21 +72,30 @@ def _record(doc_id: str, data: bytes) -> bytes:
 
 
 def _records(blob: bytes) -> Iterator[tuple[str, bytes] | None]:
-    """The (document id, changes) records of a journal file; a final None if the rest
-    of the file is not a whole, intact record (cut short by a crash, or damaged)."""
+    """The (document id, changes) records of a journal file; a final None if what
+    follows them is not zeros only (the file's clean end) nor a whole, intact record
+    (a record cut short by a crash, even one followed by zeros, or damage)."""
     pos = 0
     while pos < len(blob):
-        if pos + _HEADER.size > len(blob):
-            yield None
-            return
-        magic, length, crc = _HEADER.unpack_from(blob, pos)
-        payload = blob[pos + _HEADER.size : pos + _HEADER.size + length]
-        if magic != _MAGIC or len(payload) != length or zlib.crc32(payload) != crc:
-            yield None
+        payload = _payload_at(blob, pos)
+        if payload is None:
+            if blob.count(0, pos) != len(blob) - pos:  # else zeros only: the clean end
+                yield None
             return
         size = payload[0]
         yield payload[1 : 1 + size].decode("ascii"), payload[1 + size :]
-        pos += _HEADER.size + length
+        pos += _HEADER.size + len(payload)
+
+
+def _payload_at(blob: bytes, pos: int) -> bytes | None:
+    """The payload of the whole, intact record at ``pos``; None if there is none."""
+    if pos + _HEADER.size > len(blob):
+        return None
+    magic, length, crc = _HEADER.unpack_from(blob, pos)
+    payload = blob[pos + _HEADER.size : pos + _HEADER.size + length]
+    if magic != _MAGIC or not payload or len(payload) != length or zlib.crc32(payload) != crc:
+        return None
+    return payload
 
 
 class Journal:
@@ -93,7 +116,10 @@ class Journal:
         self._generations: dict[int, Pending] = {}  # not yet moved into the store
         self._gen = 0
         self._fd = -1
-        self._size = 0
+        self._size = 0  # where the next round goes: the end of the last record
+        self._zeroed = 0  # the file's durable size, past _size while zeros are left
+        self._grow = True  # make more zeros ahead of need (until that fails, per file)
+        self._extending: dict[int, asyncio.Task[None]] = {}  # by generation
         self._started = 0.0
         self._queue: list[tuple[str, bytes, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -174,17 +200,28 @@ class Journal:
         return self.directory / f"{_PREFIX}{gen:08d}{_SUFFIX}"
 
     def _open(self, gen: int) -> None:
-        self._start(gen, self._create(gen))
+        self._start(gen, *self._create(gen))
 
-    def _create(self, gen: int) -> int:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
-        fd = os.open(self._path(gen), flags, FILE_MODE)
-        os.fchmod(fd, FILE_MODE)
-        fsync_dir(self.directory)
-        return fd
+    def _create(self, gen: int) -> tuple[int, int]:
+        """A new journal file, made of a durable segment of zeros if the disk lets us:
+        its descriptor and how many zeros it has."""
+        fd = os.open(self._path(gen), os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            try:
+                zeroed = self._zero(fd, 0)
+            except OSError as exc:  # rounds write past the end meanwhile
+                log.warning("journal: could not preallocate %s: %s", self._path(gen), exc)
+                zeroed = 0
+            fsync_dir(self.directory)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, zeroed
 
-    def _start(self, gen: int, fd: int) -> None:
+    def _start(self, gen: int, fd: int, zeroed: int) -> None:
         self._fd, self._gen, self._size, self._started = fd, gen, 0, time.monotonic()
+        self._zeroed, self._grow = zeroed, True
         self._generations[gen] = {}
 
     # -- commit --------------------------------------------------------------------------
@@ -233,63 +270,106 @@ class Journal:
 
     async def _write_round(self, batch: list[tuple[str, bytes, asyncio.Future[None]]]) -> None:
         blob = b"".join(_record(doc_id, data) for doc_id, data, _ in batch)
+        end = self._size + len(blob)
         try:
             if self._torn is not None:
                 raise self._torn
+            extending = self._extending.get(self._gen)
+            if end > self._zeroed and extending is not None:
+                await asyncio.shield(extending)  # it writes there: not at the same time
             if self._moving:  # a checkpoint is fsyncing files: this one may wait on them
-                await asyncio.to_thread(self._append, self._fd, blob)
+                await asyncio.to_thread(self._write, self._fd, blob, self._size)
             else:
-                self._append(self._fd, blob)  # see _append
+                self._write(self._fd, blob, self._size)  # see _write
         except Exception as exc:
             if exc is not self._torn:
-                self._cut_back()
+                await self._cut_back()
             for *_, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
         pending = self._generations[self._gen]
-        self._size += len(blob)
+        self._size, self._zeroed = end, max(self._zeroed, end)
         for doc_id, data, future in batch:
             pending.setdefault(doc_id, []).append(data)
             if not future.done():
                 future.set_result(None)
+        self._extend_ahead()
 
-    def _cut_back(self) -> None:
+    async def _cut_back(self) -> None:
         """Remove what a failed round wrote (e.g. half a record, the disk full): later
-        rounds must follow whole records, or recovery would stop at the torn one. If
-        even that fails, no later round is acknowledged (restarting recovers the file)."""
+        rounds must follow whole records, or recovery would stop at the torn one, and
+        its whole records were not acknowledged. The file is cut, durably, at the end of
+        the last round (its zeros go too; the next round makes more). If even that
+        fails, no later round is acknowledged (restarting recovers the file)."""
+        extending = self._extending.get(self._gen)
+        if extending is not None:  # it writes past the cut: let it finish first
+            await asyncio.shield(extending)
         try:
             os.ftruncate(self._fd, self._size)
+            os.fdatasync(self._fd)
         except OSError as exc:
             log.error("journal: could not cut back a failed write: %s", exc)
             self._torn = OSError(
                 f"the relay's journal could not recover from a failed write ({exc}); "
                 "restart the relay"
             )
+        self._zeroed = self._size
 
     @staticmethod
-    def _append(fd: int, blob: bytes) -> None:
-        """Write and ``fdatasync`` a round. On the event loop itself, unless a checkpoint
-        is fsyncing its files meanwhile: here an append and ``fdatasync`` take ~0.2 ms
-        (~0.09 ms of CPU), and handing them to a thread (``to_thread``) cost ~0.17 ms more
-        CPU than the work itself, per round."""
-        view = memoryview(blob)
-        while view:
-            view = view[os.write(fd, view) :]
+    def _write(fd: int, blob: bytes, offset: int) -> None:
+        """Write a round at ``offset`` and ``fdatasync`` it. On the event loop itself,
+        unless a checkpoint is fsyncing its files meanwhile: here the write and
+        ``fdatasync`` into zeros take ~80 µs of CPU, and handing them to a thread
+        (``to_thread``) cost ~0.17 ms more CPU than the work itself, per round."""
+        _pwrite_all(fd, blob, offset)
         os.fdatasync(fd)
+
+    # -- zeros ahead of need ---------------------------------------------------------------
+
+    def _extend_ahead(self) -> None:
+        """Make the next segment of zeros in a thread once less than half of one is left."""
+        gen = self._gen
+        if not self._grow or gen in self._extending or self._zeroed - self._size >= SEGMENT // 2:
+            return
+        self._extending[gen] = asyncio.ensure_future(self._extend(gen, self._fd, self._zeroed))
+
+    async def _extend(self, gen: int, fd: int, start: int) -> None:
+        """Zeros at ``start``, the file's end: rounds write below it meanwhile, or wait."""
+        try:
+            end = await asyncio.to_thread(self._zero, fd, start)
+        except Exception as exc:  # rounds write past the end instead, costing a bit more
+            log.warning("journal: could not preallocate %s: %s", self._path(gen), exc)
+            if self._gen == gen:
+                self._grow = False
+            return
+        finally:
+            del self._extending[gen]
+        if self._gen == gen:
+            self._zeroed = max(self._zeroed, end)
+
+    @staticmethod
+    def _zero(fd: int, start: int) -> int:
+        """Write a segment of zeros at ``start`` and make it durable; returns its end."""
+        _pwrite_all(fd, _ZEROS, start)
+        os.fdatasync(fd)
+        return start + SEGMENT
 
     # -- checkpoint ----------------------------------------------------------------------
 
     async def _rotate(self) -> None:
         """Start a new journal file; move the old one's changes in the background."""
         old, old_fd = self._gen, self._fd
-        self._start(old + 1, await asyncio.to_thread(self._create, old + 1))
+        self._start(old + 1, *await asyncio.to_thread(self._create, old + 1))
         task = asyncio.ensure_future(self._retire(old, old_fd))
         self._moving.add(task)
         task.add_done_callback(self._moving.discard)
 
     async def _retire(self, gen: int, fd: int) -> None:
         """Move generation ``gen`` into the store, then remove its file."""
+        extending = self._extending.get(gen)
+        if extending is not None:  # it writes to ``fd``: close it only after that
+            await asyncio.shield(extending)
         try:
             await asyncio.to_thread(self._move_file, gen, fd, self._generations.get(gen, {}))
         except Exception:
@@ -309,3 +389,10 @@ class Journal:
             data = b"".join(chunks)
             key = (doc_id, INCREMENTAL, hashlib.sha256(data).hexdigest())
             self.store.chunks.save(key, data)
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
