@@ -178,18 +178,31 @@ class DocumentRouter:
         doc = self.docs.get(doc_id)
         if doc_id not in self.workers and doc is not None and doc.heads:
             try:
-                applied = self._apply_batch([(conn, msg)])
-                if not applied.changed:
-                    self._answer(doc_id, applied)
-                    return
+                self._serve_now(conn, msg)
             except Exception:
                 log.exception("relay: failed to serve document %s", doc_id)
-                return
-            self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id, applied))
             return
         self.queues.setdefault(doc_id, deque()).append((conn, msg))
         if doc_id not in self.workers:
             self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id))
+
+    def _serve_now(self, conn: Conn, msg: Sync | Request) -> None:
+        """:meth:`_on_sync`'s at-once path: what ``_apply_batch`` and ``_answer`` do for a
+        batch of this one message, without building the batch (most messages are
+        acknowledgements: this runs for nearly every frame)."""
+        doc_id = msg.document_id
+        outcome = self._apply(conn, msg)
+        if outcome is None:
+            return
+        if isinstance(outcome, str):
+            self._unavailable(conn, doc_id)
+            return
+        doc, changed = outcome
+        if changed or doc.unsaved:
+            applied = _Applied(doc, {conn.key: conn}, [], True)
+            self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id, applied))
+            return
+        self._sync_to(conn, doc_id, doc)
 
     async def _work(self, doc_id: str, applied: _Applied | None = None) -> None:
         """Group commit: apply every queued message, store once, then answer and forward.

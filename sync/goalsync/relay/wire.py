@@ -23,51 +23,62 @@ _MAX_IDS = 100_000  # remembered valid document ids; forgotten all at once beyon
 _valid_ids: set[str] = set()
 
 
-def _length(frame: bytes, pos: int, info: int) -> tuple[int, int]:
-    """A definite length (up to 32 bits) and the position after it; -1 if not one."""
-    if info < 24:
-        return info, pos
-    if info == 24:
-        return frame[pos], pos + 1
-    if info == 25:
-        return int.from_bytes(frame[pos : pos + 2], "big"), pos + 2
-    if info == 26:
-        return int.from_bytes(frame[pos : pos + 4], "big"), pos + 4
-    return -1, pos
+_KEY_NAMES = {key.encode("ascii"): key for key in _KEYS}  # a key's bytes on the wire
 
 
 def _fields(frame: bytes) -> dict[str, str | bytes] | None:
-    """The map of text keys to text or byte strings that ``frame`` holds, or None."""
+    """The map of text keys to text or byte strings that ``frame`` holds, or None.
+
+    Written out inline (no helper calls): it runs for nearly every frame. Keys must be
+    short texts (all known ones are), lengths definite and at most 32 bits."""
     end = len(frame)
-    if not end or frame[0] >> 5 != 5:
+    if not end:
         return None
-    count, pos = _length(frame, 1, frame[0] & 0x1F)
+    first = frame[0]
+    if first == 0xA5:  # a map of five, as Python writes it
+        count, pos = 5, 1
+    elif first == 0xB9 and end > 3:  # as JS cbor-x writes it: b9 00 05
+        count, pos = frame[1] << 8 | frame[2], 3
+    elif 0xA0 < first < 0xB8:
+        count, pos = first & 0x1F, 1
+    else:
+        return None
     if not 0 < count <= len(_KEYS):
         return None
     fields: dict[str, str | bytes] = {}
     try:
         for _ in range(count):
-            head = frame[pos]
-            if head >> 5 != 3:
+            size = frame[pos] - 0x60  # a text of under 24 bytes
+            if not 0 <= size < 24:
                 return None
-            size, pos = _length(frame, pos + 1, head & 0x1F)
-            if size < 0:
-                return None
-            key = frame[pos : pos + size].decode("utf-8")
+            pos += 1
+            key = _KEY_NAMES.get(frame[pos : pos + size])
             pos += size
-            head = frame[pos]
-            major = head >> 5
-            size, pos = _length(frame, pos + 1, head & 0x1F)
-            if size < 0 or pos + size > end or key in fields or key not in _KEYS:
+            if key is None or key in fields:
                 return None
-            raw = frame[pos : pos + size]
-            pos += size
-            if major == 3:
-                fields[key] = raw.decode("utf-8")
-            elif major == 2:
-                fields[key] = raw
+            head = frame[pos]
+            info = head & 0x1F
+            if info < 24:
+                size, pos = info, pos + 1
+            elif info == 24:
+                size, pos = frame[pos + 1], pos + 2
+            elif info == 25:
+                size, pos = frame[pos + 1] << 8 | frame[pos + 2], pos + 3
+            elif info == 26:
+                size, pos = int.from_bytes(frame[pos + 1 : pos + 5], "big"), pos + 5
             else:
                 return None
+            stop = pos + size
+            if stop > end:
+                return None
+            major = head >> 5
+            if major == 3:
+                fields[key] = frame[pos:stop].decode("utf-8")
+            elif major == 2:
+                fields[key] = frame[pos:stop]
+            else:
+                return None
+            pos = stop
     except (IndexError, UnicodeDecodeError):
         return None
     return fields if pos == end else None

@@ -10,6 +10,7 @@ are made durable before the caller is told the heads changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from automerge import core as am
 
@@ -28,9 +29,11 @@ FORGET_EVERY = 64  # changes no level peer needs any more, dropped from the log 
 MAX_BEHIND = 4096  # a level peer this far behind goes back to the binding's sync
 
 
-@dataclass(frozen=True)
-class ReceiveResult:
-    """What one received sync message did: our heads before and after, and the sender's."""
+class ReceiveResult(NamedTuple):
+    """What one received sync message did: our heads before and after, and the sender's.
+
+    A named tuple: a relay builds one per message, several times faster than a frozen
+    dataclass."""
 
     heads_before: Heads
     heads_after: Heads
