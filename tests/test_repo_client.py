@@ -43,9 +43,13 @@ def _seed(store: DocumentStore, doc_id: str, n: int) -> None:
     store.append(doc_id, doc, [], set())
 
 
-@pytest.fixture
-async def relay(tmp_path: Path) -> AsyncIterator[Relay]:
-    async with Relay(DocumentStore(FileChunkStore(tmp_path / "relay"))) as server:
+@pytest.fixture(params=["journal", "no-journal"])
+async def relay(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Relay]:
+    """A relay as ``goaltui relay`` runs it (changes group-committed to a journal), and one
+    that stores each change in the store directly."""
+    journal = tmp_path / "journal" if request.param == "journal" else None
+    store = DocumentStore(FileChunkStore(tmp_path / "relay"))
+    async with Relay(store, journal_dir=journal) as server:
         yield server
 
 

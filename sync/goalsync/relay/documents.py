@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections import deque
 from typing import TYPE_CHECKING
@@ -65,7 +66,7 @@ class DocumentRouter:
         self.doc_peers: dict[str, set[str]] = {}
         self.ephemeral_seen: dict[tuple[str, str], int] = {}
         self.queues: dict[str, deque[tuple[Conn, Sync | Request]]] = {}
-        self.workers: dict[str, asyncio.Future[None]] = {}
+        self.workers: dict[str, asyncio.Future[None]] = {}  # a worker task, or a commit
         self.unloaded: dict[str, tuple[bytes, ...]] = {}  # first pushes stored, not yet loaded
 
     def forget(self, conn: Conn) -> bool:
@@ -199,10 +200,47 @@ class DocumentRouter:
             return
         doc, changed = outcome
         if changed or doc.unsaved:
-            applied = _Applied(doc, {conn.key: conn}, [], True)
-            self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id, applied))
+            self._store_then_answer(doc_id, _Applied(doc, {conn.key: conn}, [], True))
             return
         self._sync_to(conn, doc_id, doc)
+
+    def _store_then_answer(self, doc_id: str, applied: _Applied) -> None:
+        """Store what a message served at once changed, then answer: with a journal, a
+        callback on its commit (no task per edit); else the document's worker does it."""
+        doc = applied.doc
+        journal = self.relay.journal
+        data = doc.unsaved_changes() if doc is not None and journal is not None else b""
+        if not data or doc is None or journal is None:
+            self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id, applied))
+            return
+        committed = journal.commit_soon(doc_id, data)
+        self.workers[doc_id] = committed
+        committed.add_done_callback(functools.partial(self._stored, doc_id, applied, doc.heads))
+
+    def _stored(
+        self,
+        doc_id: str,
+        applied: _Applied,
+        heads: tuple[bytes, ...],
+        committed: asyncio.Future[None],
+    ) -> None:
+        """:meth:`_store_then_answer`'s commit is done: what :meth:`_work` does after
+        storing (answer and forward, or log the failure), then the messages that came
+        for the document meanwhile go to its worker."""
+        del self.workers[doc_id]
+        try:
+            committed.result()
+            doc = applied.doc
+            if doc is not None and doc.heads == heads:
+                doc.mark_saved()
+            self._answer(doc_id, applied)
+        except Exception:
+            log.exception("relay: failed to serve document %s", doc_id)
+        if self.queues.get(doc_id):
+            self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id))
+        else:
+            self.queues.pop(doc_id, None)
+            self._close_doc_if_unused(doc_id)
 
     async def _work(self, doc_id: str, applied: _Applied | None = None) -> None:
         """Group commit: apply every queued message, store once, then answer and forward.

@@ -60,6 +60,7 @@ SEGMENT = 1024 * 1024
 _ZEROS = bytes(SEGMENT)
 
 Pending = dict[str, list[bytes]]
+Round = list[tuple[str, bytes, "asyncio.Future[None]"]]  # (document id, changes, done) each
 
 
 class JournalInUse(Exception):
@@ -121,8 +122,9 @@ class Journal:
         self._grow = True  # make more zeros ahead of need (until that fails, per file)
         self._extending: dict[int, asyncio.Task[None]] = {}  # by generation
         self._started = 0.0
-        self._queue: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._queue: Round = []
         self._writer: asyncio.Task[None] | None = None
+        self._flush_armed = False  # a _flush is scheduled
         self._moving: set[asyncio.Task[None]] = set()
         self._lock = -1
         self._timer: asyncio.TimerHandle | None = None
@@ -163,7 +165,9 @@ class Journal:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        while self._writer is not None:
+        while self._writer is not None or self._queue:
+            if self._writer is None:
+                self._writer = asyncio.ensure_future(self._write_rounds())
             await asyncio.shield(self._writer)
         if self._fd >= 0:
             fd, self._fd = self._fd, -1
@@ -235,24 +239,71 @@ class Journal:
 
     async def commit(self, doc_id: str, data: bytes) -> None:
         """Make ``data`` (change chunks of ``doc_id``) durable; returns once it is."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((doc_id, data, future))
-        if self._writer is None:
-            self._writer = asyncio.ensure_future(self._write_rounds())
-        await future
+        await self.commit_soon(doc_id, data)
 
-    async def _write_rounds(self) -> None:
+    def commit_soon(self, doc_id: str, data: bytes) -> asyncio.Future[None]:
+        """Queue ``data`` (change chunks of ``doc_id``) for the next round: the future is
+        done once it is durable, or failed if it could not be made so.
+
+        The round is written by a plain callback (:meth:`_flush`) when nothing needs
+        waiting for, else by the writer task: under load that saves a task per round,
+        and the caller's own task per edit (a relay waits with a done-callback)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queue.append((doc_id, data, future))
+        if self._writer is None and not self._flush_armed:
+            self._flush_armed = True
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        """Write the queued round now, on the event loop, unless something must be waited
+        for first (a checkpoint moving files, zeros being made where it goes, a rotation
+        due, a torn journal): then the writer task takes it."""
+        self._flush_armed = False
+        if self._writer is not None or not self._queue:
+            return
+        batch = self._queue
+        blob = b"".join(_record(doc_id, data) for doc_id, data, _ in batch)
+        end = self._size + len(blob)
+        if (
+            self._torn is not None
+            or self._moving
+            or self._rotation_due()
+            or (end > self._zeroed and self._gen in self._extending)
+        ):
+            self._writer = asyncio.ensure_future(self._write_rounds())
+            return
+        self._queue = []
         try:
+            self._write(self._fd, blob, self._size)
+        except Exception as exc:
+            self._writer = asyncio.ensure_future(self._write_rounds(failed=(batch, exc)))
+            return
+        self._written(batch, end)
+        if self._rotation_due():
+            self._writer = asyncio.ensure_future(self._write_rounds())
+        else:
+            self._arm_timer()
+
+    def _rotation_due(self) -> bool:
+        return self._size >= self.max_bytes or (
+            self._size > 0 and time.monotonic() - self._started >= self.interval
+        )
+
+    async def _write_rounds(self, failed: tuple[Round, Exception] | None = None) -> None:
+        """The writer task: rounds until the queue is empty, and rotations when due.
+        ``failed``: a round :meth:`_flush` could not write, to clean up after first."""
+        try:
+            if failed is not None:
+                await self._fail_round(*failed)
             while True:
-                if self._queue:
-                    batch, self._queue = self._queue, []
-                    await self._write_round(batch)
-                if self._size >= self.max_bytes or (
-                    self._size and time.monotonic() - self._started >= self.interval
-                ):
+                if self._rotation_due():
                     await self._rotate()
                 if not self._queue:
                     return
+                batch, self._queue = self._queue, []
+                await self._write_round(batch)
         finally:
             self._writer = None
             self._arm_timer()
@@ -268,7 +319,7 @@ class Journal:
         if self._writer is None and self._fd >= 0:
             self._writer = asyncio.ensure_future(self._write_rounds())
 
-    async def _write_round(self, batch: list[tuple[str, bytes, asyncio.Future[None]]]) -> None:
+    async def _write_round(self, batch: Round) -> None:
         blob = b"".join(_record(doc_id, data) for doc_id, data, _ in batch)
         end = self._size + len(blob)
         try:
@@ -282,12 +333,12 @@ class Journal:
             else:
                 self._write(self._fd, blob, self._size)  # see _write
         except Exception as exc:
-            if exc is not self._torn:
-                await self._cut_back()
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            await self._fail_round(batch, exc)
             return
+        self._written(batch, end)
+
+    def _written(self, batch: Round, end: int) -> None:
+        """The round is durable, up to ``end``: it counts as pending, its commits are done."""
         pending = self._generations[self._gen]
         self._size, self._zeroed = end, max(self._zeroed, end)
         for doc_id, data, future in batch:
@@ -295,6 +346,13 @@ class Journal:
             if not future.done():
                 future.set_result(None)
         self._extend_ahead()
+
+    async def _fail_round(self, batch: Round, exc: Exception) -> None:
+        if exc is not self._torn:
+            await self._cut_back()
+        for *_, future in batch:
+            if not future.done():
+                future.set_exception(exc)
 
     async def _cut_back(self) -> None:
         """Remove what a failed round wrote (e.g. half a record, the disk full): later
