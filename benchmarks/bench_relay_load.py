@@ -108,6 +108,8 @@ def _rows(size: int, config: LoadConfig, ours: dict[str, Any], theirs: Any) -> l
             note="includes the JS client's own 100 ms send throttle"),
         row("latency p50 from the sender's frame", lambda r: r["frame_latency_ms"]["p50"]),
         row("latency p99 from the sender's frame", lambda r: r["frame_latency_ms"]["p99"]),
+        row("client hold p99 (edit to the sender's frame)", lambda r: r["client_hold_ms"]["p99"],
+            note="inside the sending JS client, before any server sees the edit"),
         row("server CPU per delivered edit", lambda r: r["server_cpu_ms_per_delivery"]),
         row("server RSS (max)", lambda r: r["server_rss_max_bytes"], "B", 1.0),
     ]  # fmt: skip

@@ -23,6 +23,10 @@
 //                                          100 ms send throttle (DocSynchronizer)
 //   frame_latency_ms {p50, p99, max}       from the first sync frame the sender wrote after
 //                                          the edit: network + server + receiver only
+//   client_hold_ms {p50, p99, max}         from the edit to that frame, per delivery: how
+//                                          long the sending client held the edit back
+//                                          (its throttle, its event loop), before any
+//                                          server could see it
 //   server_cpu_s, server_cpu_ms_per_delivery, server_rss_max_bytes   (with --pid: /proc)
 //   dropped_clients                        clients whose connection closed during the run
 //   loadgen_cpu_s, loadgen_lag_p99_ms      to tell when this process itself was the limit
@@ -140,6 +144,7 @@ function watch(client, members, stats) {
         stats.latency.push(now - other.editAt[s]);
         if (other.frameAt[s] !== undefined) {
           stats.frameLatency.push(now - other.frameAt[s]);
+          stats.hold.push(other.frameAt[s] - other.editAt[s]);
           stats.trace?.push([(now - stats.began) / 1000, client.index % stats.docs, now - other.frameAt[s]]);
         }
       }
@@ -227,6 +232,7 @@ async function worker({ opts, docs }) {
     delivered: 0,
     latency: [],
     frameLatency: [],
+    hold: [],
     dropped: new Set(),
     framesIn: 0,
     framesOut: 0,
@@ -256,6 +262,7 @@ async function worker({ opts, docs }) {
     delivered: stats.delivered,
     latency: stats.latency,
     frameLatency: stats.frameLatency,
+    hold: stats.hold,
     dropped: stats.dropped.size,
     framesIn: stats.framesIn,
     framesOut: stats.framesOut,
@@ -312,6 +319,7 @@ async function main() {
     missing: sum("expected") - delivered,
     latency_ms: quantiles(parts.flatMap((p) => p.latency)),
     frame_latency_ms: quantiles(parts.flatMap((p) => p.frameLatency)),
+    client_hold_ms: quantiles(parts.flatMap((p) => p.hold)),
     server_cpu_s: cpu,
     server_cpu_ms_per_delivery: cpu === null || !delivered ? null : (cpu * 1000) / delivered,
     server_rss_max_bytes: rss.length ? Math.max(...rss) : null,
