@@ -41,7 +41,8 @@ def test_sync_benchmarks_quick_run(tmp_path: Path) -> None:
     live = tables["sync: catch-up and latency"]
     assert len(live) == 6
     load = tables["relay load (JS clients)"]
-    assert len(load) == 6
+    assert len(load) == 7
+    assert any("client hold p99" in row[0] for row in load)
     for row in push + live + load:
         assert "n/a" not in row[2], row
         assert row[5] == "official server", row  # compared in the same run
