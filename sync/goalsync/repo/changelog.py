@@ -110,28 +110,6 @@ class ChangeLog:
         """Where the document had exactly ``heads`` (None: not since this log began)."""
         return self._position.get(_key(heads))
 
-    def covering_position(self, deps: Heads) -> int | None:
-        """Where the document was exactly what ``deps`` and their ancestors make (None:
-        not a recorded position). Unlike heads, a change's dependencies may name
-        ancestors of each other (its actor's previous change, say): those come first
-        in the log and are left out until the rest are a recorded position's heads."""
-        position = self.position(deps)
-        if position is not None or len(deps) < 2:
-            return position
-        ordered = sorted(deps, key=self._index)
-        for skip in range(1, len(ordered)):
-            position = self.position(tuple(ordered[skip:]))
-            if position is not None:
-                return position  # what was left out is in the log before it
-        return None
-
-    def _index(self, change_hash: bytes) -> int:
-        """The log position of a change, -1 if it came before the log began."""
-        try:
-            return self.base + self.hashes.index(change_hash)
-        except ValueError:
-            return -1
-
     def heads_at(self, position: int) -> Heads:
         """The heads at a recorded ``position``."""
         return self._heads_at[position]

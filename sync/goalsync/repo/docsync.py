@@ -19,7 +19,7 @@ from goalsync.protocol.docid import validate_document_id
 from goalsync.storage import DocumentStore, StorageKey
 from goalsync.storage.docstore import INCREMENTAL
 
-from .changelog import ChangeLog, bloom_filter, change_deps, encode_sync_message
+from .changelog import ChangeLog, bloom_filter, encode_sync_message
 from .syncmsg import RejectedMessage, SyncMessageInfo, carries_changes, inspect_sync_message
 
 __all__ = ["DocSync", "ReceiveResult", "RejectedMessage"]
@@ -59,14 +59,6 @@ class _Peer:
     acked: int = 0  # the log position of the heads they last told us they have
     sent_to: int = 0  # the log position up to which we sent them changes
     last_sent: Heads | None = None  # the heads our last message to them advertised
-
-
-def _base_heads(info: SyncMessageInfo) -> Heads:
-    """The heads a peer's document had before the changes of ``info`` (all uncompressed):
-    their dependencies, but those among the changes themselves."""
-    made = set(info.hashes)
-    deps = {dep for chunk in info.chunks for dep in change_deps(chunk)}
-    return tuple(deps - made)
 
 
 def _decode(data: bytes) -> am.Message:
@@ -400,28 +392,12 @@ class DocSync:
         if None in info.hashes:
             return False
         self._sync_log()
-        start = log.end
         # Their changes alone, without their heads: O(changes) in the binding.
         self._binding_receive(peer, am.SyncState(), _decode(changes_only_message(info.chunks)))
         self._log_applied(info, before)
-        heads = self.heads
-        if sorted(info.heads) == sorted(heads):
-            peer.acked = peer.sent_to = log.end
-        elif set(info.heads) <= set(heads):
-            # They changed the document concurrently with changes we hold (on their way
-            # to them, or held back until they acknowledge). What they had when they made
-            # their changes acknowledges a log position (a busy peer may never send a
-            # plain acknowledgement, and the changes held back for one would never go);
-            # if it is not one, the binding takes over.
-            seen = log.covering_position(_base_heads(info))
-            if seen is None or seen < peer.acked:
-                return False
-            peer.acked = seen
-            peer.sent_to = max(peer.sent_to, seen)
-            if peer.sent_to == start and log.hashes_since(start) == list(info.hashes):
-                peer.sent_to = log.end  # all before their changes sent: not sent back
-        else:
-            return False  # they hold changes we lack
+        if sorted(info.heads) != sorted(self.heads):
+            return False  # we hold changes they lack, or they hold some we lack
+        peer.acked = peer.sent_to = log.end
         peer.their_heads = info.heads
         peer.idle_at = None
         peer.caught_up = False
