@@ -1,13 +1,15 @@
-"""Shared fixtures: a private data directory, a fresh workspace, the CLI."""
+"""Shared fixtures: a private data directory, a fresh workspace, the CLI, a relay."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from goalsync.relay import Relay
+from goalsync.storage import DocumentStore, FileChunkStore
 from goaltui.paths import WorkspacePaths
 
 
@@ -56,3 +58,13 @@ def _no_user_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     if "GOALTUI_DATA_DIR" in os.environ:
         monkeypatch.delenv("GOALTUI_DATA_DIR")
+
+
+@pytest.fixture(params=["journal", "no-journal"])
+async def relay(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Relay]:
+    """A relay as ``goaltui relay`` runs it (changes group-committed to a journal), and one
+    that stores each change in the store directly."""
+    journal = tmp_path / "journal" if request.param == "journal" else None
+    store = DocumentStore(FileChunkStore(tmp_path / "relay"))
+    async with Relay(store, journal_dir=journal) as server:
+        yield server

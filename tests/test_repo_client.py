@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -41,16 +41,6 @@ def _seed(store: DocumentStore, doc_id: str, n: int) -> None:
     for i in range(n):
         _put(doc, f"k{i}", str(i))
     store.append(doc_id, doc, [], set())
-
-
-@pytest.fixture(params=["journal", "no-journal"])
-async def relay(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Relay]:
-    """A relay as ``goaltui relay`` runs it (changes group-committed to a journal), and one
-    that stores each change in the store directly."""
-    journal = tmp_path / "journal" if request.param == "journal" else None
-    store = DocumentStore(FileChunkStore(tmp_path / "relay"))
-    async with Relay(store, journal_dir=journal) as server:
-        yield server
 
 
 async def test_push_then_fetch_through_relay(relay: Relay) -> None:

@@ -36,16 +36,6 @@ async def _closed_at_once(peer: RawPeer) -> bool:
     return False
 
 
-@pytest.fixture(params=["journal", "no-journal"])
-async def relay(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Relay]:
-    """A relay as ``goaltui relay`` runs it (changes group-committed to a journal), and one
-    that stores each change in the store directly."""
-    journal = tmp_path / "journal" if request.param == "journal" else None
-    store = DocumentStore(FileChunkStore(tmp_path / "relay"))
-    async with Relay(store, journal_dir=journal) as server:
-        yield server
-
-
 @pytest.fixture
 async def peers(relay: Relay) -> AsyncIterator[list[RawPeer]]:
     sockets = [await connect(relay.url) for _ in range(3)]
