@@ -200,26 +200,27 @@ class DocumentRouter:
             return
         doc, changed = outcome
         if changed or doc.unsaved:
-            self._store_then_answer(doc_id, _Applied(doc, {conn.key: conn}, [], True))
+            self._store_then_answer(conn, doc)
             return
         self._sync_to(conn, doc_id, doc)
 
-    def _store_then_answer(self, doc_id: str, applied: _Applied) -> None:
-        """Store what a message served at once changed, then answer: with a journal, a
-        callback on its commit (no task per edit); else the document's worker does it."""
-        doc = applied.doc
+    def _store_then_answer(self, conn: Conn, doc: DocSync) -> None:
+        """Store what a message from ``conn`` served at once changed, then answer and
+        forward: with a journal, from a callback on its commit (no task per edit); else
+        the document's worker does it."""
+        applied = _Applied(doc, {conn.key: conn}, [], True)
         journal = self.relay.journal
-        data = doc.unsaved_changes() if doc is not None and journal is not None else b""
-        if not data or doc is None or journal is None:
-            self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id, applied))
+        data = doc.unsaved_changes() if journal is not None else b""
+        if journal is None or not data:
+            self.workers[doc.doc_id] = asyncio.ensure_future(self._work(doc.doc_id, applied))
             return
-        committed = journal.commit_soon(doc_id, data)
-        self.workers[doc_id] = committed
-        committed.add_done_callback(functools.partial(self._stored, doc_id, applied, doc.heads))
+        committed = journal.commit_soon(doc.doc_id, data)
+        self.workers[doc.doc_id] = committed
+        committed.add_done_callback(functools.partial(self._stored, doc, applied, doc.heads))
 
     def _stored(
         self,
-        doc_id: str,
+        doc: DocSync,
         applied: _Applied,
         heads: tuple[bytes, ...],
         committed: asyncio.Future[None],
@@ -227,11 +228,11 @@ class DocumentRouter:
         """:meth:`_store_then_answer`'s commit is done: what :meth:`_work` does after
         storing (answer and forward, or log the failure), then the messages that came
         for the document meanwhile go to its worker."""
+        doc_id = doc.doc_id
         del self.workers[doc_id]
         try:
             committed.result()
-            doc = applied.doc
-            if doc is not None and doc.heads == heads:
+            if doc.heads == heads:
                 doc.mark_saved()
             self._answer(doc_id, applied)
         except Exception:
