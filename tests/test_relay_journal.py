@@ -166,6 +166,25 @@ async def test_a_torn_last_record_is_dropped_and_the_file_kept_aside(
     assert any("partial or damaged" in message for message in _warnings(caplog))
 
 
+async def test_a_damaged_file_never_replaces_one_kept_aside_before(tmp_path: Path) -> None:
+    """Numbering starts again after a clean stop, so a later damaged journal file can
+    have the name of one kept aside earlier: both are kept."""
+    kept = []
+    for value in ("1", "2"):
+        doc_id = new_document_id()
+        _, data = _changes(a=value)
+        _crash_after_commits(tmp_path, doc_id, data)
+        (path,) = (tmp_path / "journal").glob("journal-*.log")
+        path.write_bytes(path.read_bytes()[: _record_size(doc_id, data) - 3])  # torn
+        journal = Journal(tmp_path / "journal", _store(tmp_path))
+        journal.recover()
+        kept.append(path.name)
+        await journal.close()  # a clean stop: the next run numbers from 1 again
+    assert kept[0] == kept[1]
+    names = sorted(p.name for p in (tmp_path / "journal").glob("journal-*.bad*"))
+    assert names == [f"{kept[0]}.bad", f"{kept[0]}.bad.2"]
+
+
 _ROUNDS = """
 import asyncio, os, random, sys
 from pathlib import Path

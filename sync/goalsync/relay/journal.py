@@ -152,8 +152,11 @@ class Journal:
                 moved += 1
             self._move(pending)
             if damaged:
-                log.warning("journal %s ends in a partial or damaged record; kept as .bad", path)
-                path.rename(path.with_name(path.name + ".bad"))
+                aside = _aside(path)
+                log.warning(
+                    "journal %s ends in a partial or damaged record; kept as %s", path, aside.name
+                )
+                path.rename(aside)
             else:
                 path.unlink()
             fsync_dir(self.directory)
@@ -447,6 +450,17 @@ class Journal:
             data = b"".join(chunks)
             key = (doc_id, INCREMENTAL, hashlib.sha256(data).hexdigest())
             self.store.chunks.save(key, data)
+
+
+def _aside(path: Path) -> Path:
+    """Where a damaged journal file is kept: ``NAME.bad``, or ``NAME.bad.2`` and so on if
+    an earlier one is there (numbering starts again after a clean stop), never over it."""
+    aside = path.with_name(path.name + ".bad")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}.bad.{number}")
+    return aside
 
 
 def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
