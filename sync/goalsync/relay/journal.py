@@ -33,31 +33,27 @@ import fcntl
 import hashlib
 import logging
 import os
-import struct
 import time
-import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 from goalsync.durable import FILE_MODE, fsync_dir, private_dir
 from goalsync.storage import DocumentStore
 from goalsync.storage.docstore import INCREMENTAL
 
+from .journal_file import (
+    PREFIX,
+    SEGMENT,
+    SUFFIX,
+    aside,
+    encode_record,
+    read_records,
+    write_at,
+    write_zeros,
+)
+
 __all__ = ["SEGMENT", "Journal", "JournalInUse"]
 
 log = logging.getLogger(__name__)
-
-_HEADER = struct.Struct(">2sII")  # magic, payload length, crc32 of the payload
-_MAGIC = b"GJ"
-_PREFIX = "journal-"
-_SUFFIX = ".log"
-
-# Journal files grow by this many durable zeros at a time, so that rounds overwrite them
-# without changing the file's size. A new file costs one such write (every 10 s); 1 MiB
-# holds a few thousand rounds of edits, and half of it left is time enough to make the
-# next one in a thread before the rounds reach it.
-SEGMENT = 1024 * 1024
-_ZEROS = bytes(SEGMENT)
 
 Pending = dict[str, list[bytes]]
 Round = list[tuple[str, bytes, "asyncio.Future[None]"]]  # (document id, changes, done) each
@@ -65,38 +61,6 @@ Round = list[tuple[str, bytes, "asyncio.Future[None]"]]  # (document id, changes
 
 class JournalInUse(Exception):
     """Another relay process holds this journal (two relays on one data directory)."""
-
-
-def _record(doc_id: str, data: bytes) -> bytes:
-    payload = bytes([len(doc_id)]) + doc_id.encode("ascii") + data
-    return _HEADER.pack(_MAGIC, len(payload), zlib.crc32(payload)) + payload
-
-
-def _records(blob: bytes) -> Iterator[tuple[str, bytes] | None]:
-    """The (document id, changes) records of a journal file; a final None if what
-    follows them is not zeros only (the file's clean end) nor a whole, intact record
-    (a record cut short by a crash, even one followed by zeros, or damage)."""
-    pos = 0
-    while pos < len(blob):
-        payload = _payload_at(blob, pos)
-        if payload is None:
-            if blob.count(0, pos) != len(blob) - pos:  # else zeros only: the clean end
-                yield None
-            return
-        size = payload[0]
-        yield payload[1 : 1 + size].decode("ascii"), payload[1 + size :]
-        pos += _HEADER.size + len(payload)
-
-
-def _payload_at(blob: bytes, pos: int) -> bytes | None:
-    """The payload of the whole, intact record at ``pos``; None if there is none."""
-    if pos + _HEADER.size > len(blob):
-        return None
-    magic, length, crc = _HEADER.unpack_from(blob, pos)
-    payload = blob[pos + _HEADER.size : pos + _HEADER.size + length]
-    if magic != _MAGIC or not payload or len(payload) != length or zlib.crc32(payload) != crc:
-        return None
-    return payload
 
 
 class Journal:
@@ -144,7 +108,7 @@ class Journal:
             last = max(last, gen)
             pending: Pending = {}
             damaged = False
-            for record in _records(path.read_bytes()):
+            for record in read_records(path.read_bytes()):
                 if record is None:
                     damaged = True
                     break
@@ -152,11 +116,11 @@ class Journal:
                 moved += 1
             self._move(pending)
             if damaged:
-                aside = _aside(path)
+                kept = aside(path)
                 log.warning(
-                    "journal %s ends in a partial or damaged record; kept as %s", path, aside.name
+                    "journal %s ends in a partial or damaged record; kept as %s", path, kept.name
                 )
-                path.rename(aside)
+                path.rename(kept)
             else:
                 path.unlink()
             fsync_dir(self.directory)
@@ -197,14 +161,14 @@ class Journal:
 
     def _files(self) -> list[tuple[int, Path]]:
         found = []
-        for path in self.directory.glob(f"{_PREFIX}*{_SUFFIX}"):
-            number = path.name[len(_PREFIX) : -len(_SUFFIX)]
+        for path in self.directory.glob(f"{PREFIX}*{SUFFIX}"):
+            number = path.name[len(PREFIX) : -len(SUFFIX)]
             if number.isdigit():
                 found.append((int(number), path))
         return sorted(found)
 
     def _path(self, gen: int) -> Path:
-        return self.directory / f"{_PREFIX}{gen:08d}{_SUFFIX}"
+        return self.directory / f"{PREFIX}{gen:08d}{SUFFIX}"
 
     def _open(self, gen: int) -> None:
         self._start(gen, *self._create(gen))
@@ -216,7 +180,7 @@ class Journal:
         try:
             os.fchmod(fd, FILE_MODE)
             try:
-                zeroed = self._zero(fd, 0)
+                zeroed = write_zeros(fd, 0)
             except OSError as exc:  # rounds write past the end meanwhile
                 log.warning("journal: could not preallocate %s: %s", self._path(gen), exc)
                 zeroed = 0
@@ -267,7 +231,7 @@ class Journal:
         if self._writer is not None or not self._queue:
             return
         batch = self._queue
-        blob = b"".join(_record(doc_id, data) for doc_id, data, _ in batch)
+        blob = b"".join(encode_record(doc_id, data) for doc_id, data, _ in batch)
         end = self._size + len(blob)
         if (
             self._torn is not None
@@ -323,7 +287,7 @@ class Journal:
             self._writer = asyncio.ensure_future(self._write_rounds())
 
     async def _write_round(self, batch: Round) -> None:
-        blob = b"".join(_record(doc_id, data) for doc_id, data, _ in batch)
+        blob = b"".join(encode_record(doc_id, data) for doc_id, data, _ in batch)
         end = self._size + len(blob)
         try:
             if self._torn is not None:
@@ -383,7 +347,7 @@ class Journal:
         unless a checkpoint is fsyncing its files meanwhile: here the write and
         ``fdatasync`` into zeros take ~80 µs of CPU, and handing them to a thread
         (``to_thread``) cost ~0.17 ms more CPU than the work itself, per round."""
-        _pwrite_all(fd, blob, offset)
+        write_at(fd, blob, offset)
         os.fdatasync(fd)
 
     # -- zeros ahead of need ---------------------------------------------------------------
@@ -398,7 +362,7 @@ class Journal:
     async def _extend(self, gen: int, fd: int, start: int) -> None:
         """Zeros at ``start``, the file's end: rounds write below it meanwhile, or wait."""
         try:
-            end = await asyncio.to_thread(self._zero, fd, start)
+            end = await asyncio.to_thread(write_zeros, fd, start)
         except Exception as exc:  # rounds write past the end instead, costing a bit more
             log.warning("journal: could not preallocate %s: %s", self._path(gen), exc)
             if self._gen == gen:
@@ -408,13 +372,6 @@ class Journal:
             del self._extending[gen]
         if self._gen == gen:
             self._zeroed = max(self._zeroed, end)
-
-    @staticmethod
-    def _zero(fd: int, start: int) -> int:
-        """Write a segment of zeros at ``start`` and make it durable; returns its end."""
-        _pwrite_all(fd, _ZEROS, start)
-        os.fdatasync(fd)
-        return start + SEGMENT
 
     # -- checkpoint ----------------------------------------------------------------------
 
@@ -450,21 +407,3 @@ class Journal:
             data = b"".join(chunks)
             key = (doc_id, INCREMENTAL, hashlib.sha256(data).hexdigest())
             self.store.chunks.save(key, data)
-
-
-def _aside(path: Path) -> Path:
-    """Where a damaged journal file is kept: ``NAME.bad``, or ``NAME.bad.2`` and so on if
-    an earlier one is there (numbering starts again after a clean stop), never over it."""
-    aside = path.with_name(path.name + ".bad")
-    number = 1
-    while aside.exists():
-        number += 1
-        aside = path.with_name(f"{path.name}.bad.{number}")
-    return aside
-
-
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        view, offset = view[written:], offset + written
