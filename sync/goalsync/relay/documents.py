@@ -237,6 +237,11 @@ class DocumentRouter:
             self._answer(doc_id, applied)
         except Exception:
             log.exception("relay: failed to serve document %s", doc_id)
+        self._next_worker(doc_id)
+
+    def _next_worker(self, doc_id: str) -> None:
+        """A document's worker or commit is done: messages that came meanwhile go to a new
+        worker; else the document closes if nobody has it open."""
         if self.queues.get(doc_id):
             self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id))
         else:
@@ -263,11 +268,7 @@ class DocumentRouter:
             log.exception("relay: failed to serve document %s", doc_id)
         finally:
             del self.workers[doc_id]
-            if queue:  # arrived during the failure above: serve them
-                self.workers[doc_id] = asyncio.ensure_future(self._work(doc_id))
-            else:
-                self.queues.pop(doc_id, None)
-                self._close_doc_if_unused(doc_id)
+            self._next_worker(doc_id)  # messages that arrived during a failure above
 
     async def _batch(self, doc_id: str, batch: list[tuple[Conn, Sync | Request]]) -> None:
         if await self._first_push(doc_id, *batch[0]):
